@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/sportello/sportello/internal/audit"
+)
+
+// Audit adds an entry to the audit chain when the transaction commits
+// (AUD-1). Entries are linked in the order they are added.
+func (tx *Tx) Audit(e audit.Entry) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	tx.audits = append(tx.audits, e)
+	return nil
+}
+
+// flushAudit appends the buffered entries to the chain. It locks the head
+// row, so appenders on every node extend the same chain one at a time.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	if len(tx.audits) == 0 {
+		return nil
+	}
+	var head audit.Head
+	if err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+tx.db.d.forUpdate()).Scan(&head.Seq, &head.Hash); err != nil {
+		return tx.db.storeErr("audit head", err)
+	}
+	for _, e := range tx.audits {
+		e.At = tx.now
+		e = tx.db.chain.Link(head, e)
+		if _, err := tx.exec(ctx, `INSERT INTO audit_log (seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.At, e.Actor, e.ActingFor, e.Channel, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash); err != nil {
+			return tx.db.storeErr("append audit entry", err)
+		}
+		head = audit.Head{Seq: e.Seq, Hash: e.Hash}
+	}
+	if _, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash); err != nil {
+		return tx.db.storeErr("move audit head", err)
+	}
+	tx.audits = tx.audits[:0]
+	return nil
+}
+
+// Audit appends entries to the chain in a transaction of their own: for
+// actions that change nothing else, such as reading a person's record.
+func (db *DB) Audit(ctx context.Context, entries ...audit.Entry) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, e := range entries {
+			if err := tx.Audit(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AuditReport is the outcome of a successful verification.
+type AuditReport struct {
+	Entries int64
+	Head    audit.Head
+}
+
+// VerifyAudit walks the whole chain in order from one consistent snapshot
+// and returns the first break as an *audit.BreakError. It reads in
+// constant memory.
+func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.d.engine == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	defer tx.Rollback()
+	var head audit.Head
+	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head.Seq, &head.Hash); err != nil {
+		return AuditReport{}, fmt.Errorf("store: audit head: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash
+		FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("store: read audit log: %w", err)
+	}
+	defer rows.Close()
+	v := audit.NewVerifier(db.chain)
+	for rows.Next() {
+		var e audit.Entry
+		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.ActingFor, &e.Channel, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return AuditReport{Entries: v.Checked()}, fmt.Errorf("store: scan audit entry after %d: %w", v.Checked(), err)
+		}
+		if err := v.Check(e); err != nil {
+			return AuditReport{Entries: v.Checked()}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return AuditReport{Entries: v.Checked()}, fmt.Errorf("store: read audit log: %w", err)
+	}
+	if err := v.Finish(head); err != nil {
+		return AuditReport{Entries: v.Checked()}, err
+	}
+	return AuditReport{Entries: v.Checked(), Head: head}, nil
+}
+
+// AuditTrail returns the entries about a subject, oldest first (so a
+// citizen can see who looked at their file).
+func (db *DB) AuditTrail(ctx context.Context, subject string, limit int) ([]audit.Entry, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.q(`SELECT seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash
+		FROM audit_log WHERE subject = ? ORDER BY seq LIMIT ?`), subject, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit trail: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.ActingFor, &e.Channel, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("store: scan audit entry: %w", err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
