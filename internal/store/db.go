@@ -48,12 +48,12 @@ type Options struct {
 
 // DB is a handle on the database. It is safe for concurrent use.
 type DB struct {
-	d     dialect
-	write *sql.DB // SQLite: one connection, BEGIN IMMEDIATE
-	read  *sql.DB // SQLite: a query-only pool; PostgreSQL: the same pool as write
-	clock clock.Clock
-	chain audit.Chain
-	log   *slog.Logger
+	d       dialect
+	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE
+	read    *sql.DB // SQLite: a query-only pool; PostgreSQL: the same pool as write
+	clock   clock.Clock
+	chain   audit.Chain
+	log     *slog.Logger
 	onAlloc func(protocol.Register, int)
 }
 
