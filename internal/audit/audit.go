@@ -136,7 +136,7 @@ func (v *Verifier) Check(e Entry) error {
 		return &BreakError{Seq: e.Seq, Reason: "previous-hash link does not match the entry before it (inserted or re-linked)"}
 	}
 	if got := v.chain.Hash(e.PrevHash, e); !hmac.Equal([]byte(got), []byte(e.Hash)) {
-		return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (altered)"}
+		return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (altered or forged)"}
 	}
 	v.last = Head{Seq: e.Seq, Hash: e.Hash}
 	return nil
