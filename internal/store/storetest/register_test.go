@@ -247,31 +247,3 @@ func TestNextNumber_Exhausted(t *testing.T) {
 		}
 	})
 }
-
-// REQ PROT-1: the number format is checked when typed.
-func TestParseNumber(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		want    string
-		wantErr string
-	}{
-		{"20260000042", "20260000042", ""},
-		{" 20269999999 ", "20269999999", ""},
-		{"", "", "Inserire il numero"},
-		{"2026000004", "", "11 cifre"},
-		{"2026000004A", "", "11 cifre"},
-		{"20260000000", "", "zero"},
-		{"19990000001", "", "anno"},
-	} {
-		n, err := protocol.ParseNumber(tc.in)
-		if tc.wantErr != "" {
-			if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("ParseNumber(%q) = %v; want Invalid containing %q", tc.in, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || n.String() != tc.want {
-			t.Errorf("ParseNumber(%q) = %v, %v; want %s", tc.in, n, err, tc.want)
-		}
-	}
-}
