@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/clock"
+	"github.com/sportello/sportello/internal/config"
+	"github.com/sportello/sportello/internal/demo"
+	"github.com/sportello/sportello/internal/httpx"
+	"github.com/sportello/sportello/internal/ops"
+	"github.com/sportello/sportello/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// exitError carries a specific exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if e, ok := errors.AsType[*exitError](err); ok {
+		return e.code
+	}
+	return 1
+}
+
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and streams, so tests can call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, cmd, err := config.Parse(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("%w\n\nRun `sportello -h` for help.", err)}
+	}
+	log := cfg.Logger(stderr)
+	switch {
+	case len(cmd) == 1 && cmd[0] == "version":
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	case len(cmd) == 1 && cmd[0] == "serve":
+		return serve(ctx, cfg, log, stdout)
+	case len(cmd) == 1 && cmd[0] == "migrate":
+		return migrate(ctx, cfg, log, stdout)
+	case len(cmd) == 1 && cmd[0] == "demo":
+		return loadDemo(ctx, cfg, log, stdout)
+	case len(cmd) == 2 && cmd[0] == "audit" && cmd[1] == "verify":
+		return verifyAudit(ctx, cfg, log, stdout)
+	}
+	return &exitError{code: 2, err: fmt.Errorf("unknown command %q\n\n%s", strings.Join(cmd, " "), config.Usage)}
+}
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("sportello %s (%s, %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, metrics *ops.Metrics) (*store.DB, error) {
+	opts := store.Options{DSN: cfg.DB, Clock: clock.System{}, AuditChain: audit.Chain{Key: cfg.AuditKey}, Logger: log}
+	if metrics != nil {
+		opts.OnAllocate = metrics.Allocated
+	}
+	db, err := store.Open(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the database %s: %w", redact(cfg.DB), err)
+	}
+	return db, nil
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(dsn string) string {
+	if store.EngineOf(dsn) != store.Postgres {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	return u.Redacted()
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "Schema already current (version %d).\n", db.LatestVersion())
+		return nil
+	}
+	fmt.Fprintf(stdout, "Applied migrations %v; schema at version %d.\n", applied, db.LatestVersion())
+	return nil
+}
+
+func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	res, err := demo.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded {
+		fmt.Fprintln(stdout, "Demo data were already loaded.")
+		return nil
+	}
+	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries.\n", res.Registrations)
+	return nil
+}
+
+func verifyAudit(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	rep, err := db.VerifyAudit(ctx)
+	if be, ok := errors.AsType[*audit.BreakError](err); ok {
+		fmt.Fprintf(stdout, "AUDIT CHAIN BROKEN: first bad entry %d: %s (%d entries before it are intact).\n", be.Seq, be.Reason, rep.Entries)
+		return &exitError{code: 1, err: be}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Audit chain intact: %d entries; head %d %s\n", rep.Entries, rep.Head.Seq, rep.Head.Hash)
+	if len(cfg.AuditKey) == 0 {
+		fmt.Fprintln(stdout, "Warning: no audit key is configured (--audit-key-file): someone able to rewrite the whole table could forge a consistent chain. Record the head above outside the database.")
+	}
+	return nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	metrics := ops.NewMetrics(version)
+	db, err := openStore(ctx, cfg, log, metrics)
+	if err != nil {
+		return err
+	}
+	// The database closes last, after the server has drained.
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+		log.Info("stopped")
+	}()
+	if cfg.Migrate {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			log.Info("schema migrated", "applied", applied, "version", db.LatestVersion())
+		}
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		res, err := demo.Load(ctx, db)
+		switch {
+		case errors.Is(err, demo.ErrNotEmpty):
+			log.Info("demo data not loaded: the database already holds records")
+		case err != nil:
+			return err
+		case !res.AlreadyLoaded:
+			log.Info("demo data loaded", "registrations", res.Registrations)
+		}
+	}
+	metrics.WatchDB(db)
+
+	health := &ops.Health{DB: db}
+	mux := http.NewServeMux()
+	health.Routes(mux, metrics.Handler())
+	handler := httpx.Chain(mux,
+		httpx.RequestID,
+		httpx.Observe(time.Now, httpx.LogRequests(log), metrics.Observe),
+		httpx.Recover(log),
+	)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	// Requests get a context that is not cancelled by the shutdown signal,
+	// so that those in flight can finish.
+	srv := httpx.NewServer(handler, context.WithoutCancel(ctx), log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "url", url, "db", redact(cfg.DB), "engine", db.Engine(), "version", version)
+	fmt.Fprintf(stdout, "Sportello in ascolto su %s\n", url)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	health.Drain()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+// Package config parses Sportello's settings from command-line flags and
+// SPORTELLO_* environment variables (a flag wins over its variable), and
+// checks them before anything starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultDB is the embedded database file used when none is given.
+const DefaultDB = "sportello.db"
+
+// Config is the typed configuration passed down from run.
+type Config struct {
+	Addr            string
+	DB              string
+	Demo            bool
+	Migrate         bool
+	LogLevel        slog.Level
+	LogFormat       string // "json" or "text"
+	AuditKey        []byte // HMAC key of the audit chain; empty means none
+	ShutdownTimeout time.Duration
+}
+
+// Usage is printed for -h and for command errors.
+const Usage = `Usage: sportello [flags] [command]
+
+Commands:
+  serve          run the web pages, the JSON API and the worker (default)
+  migrate        bring the database schema up to date
+  demo           load demo data into an empty database
+  audit verify   check the audit chain; exit status 1 names the first bad entry
+  version        print the version
+
+Flags (each also read from the environment variable shown):
+`
+
+// setting declares one flag once: name, environment variable, default and
+// help text.
+type setting struct {
+	name, env, def, help string
+	boolean              bool // may be given as --name alone
+}
+
+var settings = []setting{
+	{"addr", "SPORTELLO_ADDR", "127.0.0.1:8080", "address to listen on", false},
+	{"db", "SPORTELLO_DB", DefaultDB, "SQLite file, or a postgres:// URL for PostgreSQL", false},
+	{"demo", "SPORTELLO_DEMO", "", "load demo data into an empty database (default: on for the default SQLite file)", true},
+	{"migrate", "SPORTELLO_MIGRATE", "", "serve: migrate an outdated schema instead of refusing it (default: on for SQLite, off for PostgreSQL)", true},
+	{"log-level", "SPORTELLO_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"log-format", "SPORTELLO_LOG_FORMAT", "json", "json or text", false},
+	{"audit-key-file", "SPORTELLO_AUDIT_KEY_FILE", "", "file holding the secret key of the audit chain", false},
+	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
+}
+
+// Parse reads args (without the program name) and the environment through
+// getenv. It returns the configuration and the command words, e.g.
+// ["audit", "verify"]; flags may come before or after them. For -h it
+// prints the usage to out and returns flag.ErrHelp.
+func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
+	fs := flag.NewFlagSet("sportello", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		help := fmt.Sprintf("%s [%s]", s.help, s.env)
+		if s.boolean {
+			v := &boolText{s: def}
+			vals[s.name] = &v.s
+			fs.Var(v, s.name, help)
+			continue
+		}
+		vals[s.name] = fs.String(s.name, def, help)
+	}
+	var cmd []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(out, Usage)
+				fs.SetOutput(out)
+				fs.PrintDefaults()
+			}
+			return Config{}, nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		cmd = append(cmd, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(cmd) == 0 {
+		cmd = []string{"serve"}
+	}
+
+	c := Config{Addr: *vals["addr"], DB: *vals["db"], LogFormat: *vals["log-format"]}
+	problems := []string{}
+	sqlite := !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://")
+	var err error
+	if c.Demo, err = parseBool(*vals["demo"], c.DB == DefaultDB); err != nil {
+		problems = append(problems, "--demo: "+err.Error())
+	}
+	if c.Migrate, err = parseBool(*vals["migrate"], sqlite); err != nil {
+		problems = append(problems, "--migrate: "+err.Error())
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
+		problems = append(problems, "--log-level: want debug, info, warn or error")
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
+		problems = append(problems, "--shutdown-timeout: want a duration such as 30s")
+	}
+	if f := *vals["audit-key-file"]; f != "" {
+		key, err := os.ReadFile(f)
+		if err != nil {
+			problems = append(problems, "--audit-key-file: "+err.Error())
+		}
+		c.AuditKey = []byte(strings.TrimSpace(string(key)))
+	}
+	if len(problems) > 0 {
+		return c, cmd, errors.New(strings.Join(problems, "; "))
+	}
+	return c, cmd, c.Validate()
+}
+
+// boolText is a flag that may stand alone (--demo) or carry a value
+// (--demo=false), and stays "" when neither the flag nor its variable is
+// given, so that the default can depend on other settings.
+type boolText struct{ s string }
+
+func (b *boolText) String() string     { return b.s }
+func (b *boolText) Set(v string) error { b.s = v; return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
+func parseBool(s string, def bool) (bool, error) {
+	if s == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("want true or false, got %q", s)
+	}
+	return b, nil
+}
+
+// Validate checks values and their combinations.
+func (c Config) Validate() error {
+	var problems []string
+	if c.Addr == "" {
+		problems = append(problems, "--addr is empty")
+	}
+	if c.DB == "" {
+		problems = append(problems, "--db is empty")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		problems = append(problems, "--log-format: want json or text")
+	}
+	if c.ShutdownTimeout <= 0 {
+		problems = append(problems, "--shutdown-timeout must be positive")
+	}
+	if c.AuditKey != nil && len(c.AuditKey) < 16 {
+		problems = append(problems, "--audit-key-file: the key must be at least 16 characters")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Logger builds the process logger.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
