@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case len(cmd) == 2 && cmd[0] == "audit" && cmd[1] == "verify":
 		return verifyAudit(ctx, cfg, log, stdout)
 	}
-	return &exitError{code: 2, err: fmt.Errorf("unknown command %q\n\n%s", strings.Join(cmd, " "), config.Usage)}
+	return &exitError{code: 2, err: fmt.Errorf("unknown command %q: run `sportello -h` for the list of commands", strings.Join(cmd, " "))}
 }
 
 func versionString() string {
