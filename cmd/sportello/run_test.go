@@ -60,7 +60,9 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, logs syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append(args, "--addr", "127.0.0.1:0", "serve"), getenv, strings.NewReader(""), &out, &logs) }()
+	go func() {
+		done <- run(ctx, append(args, "--addr", "127.0.0.1:0", "serve"), getenv, strings.NewReader(""), &out, &logs)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := urlRE.FindStringSubmatch(out.String()); m != nil {
