@@ -108,7 +108,8 @@ func (tg Target) New(tb testing.TB, opts store.Options) *store.DB {
 // tests that tamper with the database as an intruder with SQL access would.
 func Raw(tb testing.TB, dsn string) *sql.DB {
 	tb.Helper()
-	driver, name := "sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)"
+	// The same durability settings as the store, so that raw timings compare.
+	driver, name := "sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
 	if store.EngineOf(dsn) == store.Postgres {
 		driver, name = "pgx", dsn
 	}

@@ -1,0 +1,72 @@
+package config_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sportello/sportello/internal/config"
+)
+
+func TestParse_Defaults(t *testing.T) {
+	noenv := func(string) string { return "" }
+	for _, tc := range []struct {
+		args                []string
+		env                 map[string]string
+		wantDemo, wantMigr  bool
+		wantCmd, wantDB     string
+		wantAddr, wantLevel string
+	}{
+		{nil, nil, true, true, "serve", "sportello.db", "127.0.0.1:8080", "INFO"},
+		{[]string{"--db", "other.db"}, nil, false, true, "serve", "other.db", "127.0.0.1:8080", "INFO"},
+		{[]string{"--db", "postgres://h/db", "migrate"}, nil, false, false, "migrate", "postgres://h/db", "127.0.0.1:8080", "INFO"},
+		{[]string{"--demo", "--migrate", "serve"}, map[string]string{"SPORTELLO_DB": "postgres://h/db"}, true, true, "serve", "postgres://h/db", "127.0.0.1:8080", "INFO"},
+		{[]string{"audit", "verify", "--log-level", "debug"}, map[string]string{"SPORTELLO_ADDR": ":9"}, true, true, "audit verify", "sportello.db", ":9", "DEBUG"},
+		{[]string{"--demo=false"}, map[string]string{"SPORTELLO_DEMO": "true"}, false, true, "serve", "sportello.db", "127.0.0.1:8080", "INFO"},
+	} {
+		getenv := noenv
+		if tc.env != nil {
+			getenv = func(k string) string { return tc.env[k] }
+		}
+		c, cmd, err := config.Parse(tc.args, getenv, io.Discard)
+		if err != nil {
+			t.Errorf("Parse(%v): %v", tc.args, err)
+			continue
+		}
+		if c.Demo != tc.wantDemo || c.Migrate != tc.wantMigr || strings.Join(cmd, " ") != tc.wantCmd ||
+			c.DB != tc.wantDB || c.Addr != tc.wantAddr || c.LogLevel.String() != tc.wantLevel {
+			t.Errorf("Parse(%v, %v) = %+v %v; want demo %v migrate %v cmd %q db %q addr %q level %s",
+				tc.args, tc.env, c, cmd, tc.wantDemo, tc.wantMigr, tc.wantCmd, tc.wantDB, tc.wantAddr, tc.wantLevel)
+		}
+	}
+}
+
+func TestParse_AuditKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	good, short := filepath.Join(dir, "good"), filepath.Join(dir, "short")
+	os.WriteFile(good, []byte("0123456789abcdef0123\n"), 0o600)
+	os.WriteFile(short, []byte("abc"), 0o600)
+	c, _, err := config.Parse([]string{"--audit-key-file", good}, func(string) string { return "" }, io.Discard)
+	if err != nil || string(c.AuditKey) != "0123456789abcdef0123" {
+		t.Fatalf("key = %q, %v", c.AuditKey, err)
+	}
+	for _, f := range []string{short, filepath.Join(dir, "missing")} {
+		if _, _, err := config.Parse([]string{"--audit-key-file", f}, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("--audit-key-file %s accepted", f)
+		}
+	}
+}
+
+func TestConfig_Logger(t *testing.T) {
+	var b strings.Builder
+	c := config.Config{LogFormat: "json", LogLevel: slog.LevelWarn}
+	log := c.Logger(&b)
+	log.Info("hidden")
+	log.Warn("shown")
+	if strings.Contains(b.String(), "hidden") || !strings.Contains(b.String(), `"msg":"shown"`) {
+		t.Fatalf("log output %q", b.String())
+	}
+}
