@@ -83,6 +83,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, metrics
 	opts := store.Options{DSN: cfg.DB, Clock: clock.System{}, AuditChain: audit.Chain{Key: cfg.AuditKey}, Logger: log}
 	if metrics != nil {
 		opts.OnAllocate = metrics.Allocated
+		opts.OnBatch = metrics.Batched
 	}
 	db, err := store.Open(ctx, opts)
 	if err != nil {

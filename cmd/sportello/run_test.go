@@ -132,6 +132,8 @@ func TestRun_ServeSQLiteWithDemo(t *testing.T) {
 		`sportello_register_allocations_total{register="certificati"} 4`,
 		`sportello_register_allocations_total{register="protocollo"} 4`,
 		`go_sql_open_connections{db_name="write"}`,
+		`sportello_write_queue_length 0`,
+		`# TYPE sportello_write_batch_size histogram`,
 		`sportello_build_info{version="dev"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {

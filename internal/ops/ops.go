@@ -78,6 +78,7 @@ type Metrics struct {
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	allocations *prometheus.CounterVec
+	batches     prometheus.Histogram
 }
 
 // NewMetrics creates the registry with the Go runtime, process and build
@@ -94,21 +95,32 @@ func NewMetrics(version string) *Metrics {
 	m.allocations = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sportello_register_allocations_total", Help: "Numbers taken from each register by committed transactions.",
 	}, []string{"register"})
+	m.batches = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "sportello_write_batch_size", Help: "Submissions committed together by the batching writer.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+	})
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "sportello_build_info", Help: "Always 1; labels tell the version.", ConstLabels: prometheus.Labels{"version": version},
 	})
 	build.Set(1)
-	m.Registry.MustRegister(m.requests, m.duration, m.allocations, build,
+	m.Registry.MustRegister(m.requests, m.duration, m.allocations, m.batches, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// WatchDB exports the connection-pool statistics of db.
+// WatchDB exports the connection-pool statistics of db and the length of
+// its batching writer's queue.
 func (m *Metrics) WatchDB(db *store.DB) {
 	for name, pool := range db.Pools() {
 		m.Registry.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sportello_write_queue_length", Help: "Submissions waiting for the batching writer.",
+	}, func() float64 { return float64(db.QueueLen()) }))
 }
+
+// Batched records the size of a committed batch (store.Options.OnBatch).
+func (m *Metrics) Batched(size int) { m.batches.Observe(float64(size)) }
 
 // Allocated records numbers taken from a register (store.Options.OnAllocate).
 func (m *Metrics) Allocated(reg protocol.Register, n int) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/sportello/sportello/internal/audit"
 )
@@ -31,15 +32,22 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	if err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+tx.db.d.forUpdate()).Scan(&head.Seq, &head.Hash); err != nil {
 		return tx.db.storeErr("audit head", err)
 	}
-	for _, e := range tx.audits {
+	// One multi-row INSERT: a batch appends all its entries in one round trip.
+	var q strings.Builder
+	q.WriteString("INSERT INTO audit_log (seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash) VALUES ")
+	args := make([]any, 0, 10*len(tx.audits))
+	for i, e := range tx.audits {
 		e.At = tx.now
 		e = tx.db.chain.Link(head, e)
-		if _, err := tx.exec(ctx, `INSERT INTO audit_log (seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, e.At, e.Actor, e.ActingFor, e.Channel, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash); err != nil {
-			return tx.db.storeErr("append audit entry", err)
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, e.Seq, e.At, e.Actor, e.ActingFor, e.Channel, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
 		head = audit.Head{Seq: e.Seq, Hash: e.Hash}
+	}
+	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+		return tx.db.storeErr("append audit entries", err)
 	}
 	if _, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash); err != nil {
 		return tx.db.storeErr("move audit head", err)
@@ -48,10 +56,10 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	return nil
 }
 
-// Audit appends entries to the chain in a transaction of their own: for
+// Audit appends entries to the chain through the batching writer, for
 // actions that change nothing else, such as reading a person's record.
 func (db *DB) Audit(ctx context.Context, entries ...audit.Entry) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.Submit(ctx, func(tx *Tx) error {
 		for _, e := range entries {
 			if err := tx.Audit(e); err != nil {
 				return err

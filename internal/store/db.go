@@ -44,6 +44,11 @@ type Options struct {
 	// OnAllocate, if set, is called after each commit with the numbers the
 	// transaction took from each register (for metrics).
 	OnAllocate func(register protocol.Register, n int)
+	// MaxBatch bounds how many submissions the batching writer commits
+	// together (see Submit); 0 means 64.
+	MaxBatch int
+	// OnBatch, if set, is called with the size of each batch (for metrics).
+	OnBatch func(size int)
 }
 
 // DB is a handle on the database. It is safe for concurrent use.
@@ -55,6 +60,7 @@ type DB struct {
 	chain   audit.Chain
 	log     *slog.Logger
 	onAlloc func(protocol.Register, int)
+	batch   *batcher
 }
 
 // EngineOf tells which engine a DSN selects.
@@ -126,6 +132,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.batch = newBatcher(db, opts.MaxBatch, opts.OnBatch)
 	return db, nil
 }
 
@@ -179,8 +186,12 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pools; call it after the last request has finished.
+// Close runs what is still queued for the batching writer, then closes the
+// pools; call it after the last request has finished.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.close()
+	}
 	var errs []error
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())

@@ -15,7 +15,8 @@ type Outcome struct {
 	Replayed bool   // true when this call returned a stored response
 }
 
-// Once runs create at most once per (actor, key) (PROT-3). The key row, the
+// Once runs create at most once per (actor, key) (PROT-3), through the
+// batching writer (see Submit). The key row, the
 // created records and the response are committed in one transaction, so a
 // retry after a timeout, a double click or a concurrent duplicate on any
 // node gets the first response instead of creating a second record. If the
@@ -28,7 +29,7 @@ func (db *DB) Once(ctx context.Context, actor, key, requestHash string, create f
 		return Outcome{}, err
 	}
 	var out Outcome
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.Submit(ctx, func(tx *Tx) error {
 		out = Outcome{}
 		// On PostgreSQL a concurrent duplicate waits here until the first
 		// transaction ends, then finds its row (or inserts, if it rolled back).

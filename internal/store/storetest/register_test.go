@@ -26,7 +26,7 @@ func newReg(reg protocol.Register, subject string) protocol.NewRegistration {
 // hammer registers perWorker records from each of the workers, spread over
 // the given databases (one per simulated node). Every fourth transaction
 // takes a number and then rolls back. It returns the numbers committed.
-func hammer(t *testing.T, dbs []*store.DB, workers, perWorker int, reg protocol.Register) []int64 {
+func hammer(t *testing.T, dbs []*store.DB, workers, perWorker int, reg protocol.Register, batched bool) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -40,7 +40,11 @@ func hammer(t *testing.T, dbs []*store.DB, workers, perWorker int, reg protocol.
 		wg.Go(func() {
 			for i, done := 0, 0; done < perWorker; i++ {
 				var got protocol.Registration
-				err := db.InTx(ctx, func(tx *store.Tx) error {
+				write := db.InTx
+				if batched {
+					write = db.Submit
+				}
+				err := write(ctx, func(tx *store.Tx) error {
 					r, err := tx.Register(ctx, newReg(reg, fmt.Sprintf("w%d-%d", w, i)))
 					if err != nil {
 						return err
@@ -116,7 +120,7 @@ func TestNextNumber_ConcurrentOneNode(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
 		db := tg.New(t, store.Options{})
 		workers, per := hammerSize()
-		nums := hammer(t, []*store.DB{db}, workers, per, protocol.Certificates)
+		nums := hammer(t, []*store.DB{db}, workers, per, protocol.Certificates, false)
 		checkGapless(t, db, protocol.Certificates, clock.YearInRome(time.Now()), nums)
 	})
 }
@@ -129,8 +133,33 @@ func TestNextNumber_ConcurrentTwoNodes(t *testing.T) {
 		a := storetest.Open(t, dsn, store.Options{})
 		b := storetest.Open(t, dsn, store.Options{})
 		workers, per := hammerSize()
-		nums := hammer(t, []*store.DB{a, b}, workers, per, protocol.General)
+		nums := hammer(t, []*store.DB{a, b}, workers, per, protocol.General, false)
 		checkGapless(t, a, protocol.General, clock.YearInRome(time.Now()), nums)
+	})
+}
+
+// REQ PROT-1: the same through the batching writers of two nodes: numbers
+// taken by a submission that fails are given back inside the batch.
+func TestSubmit_ConcurrentTwoNodes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		dsn := tg.NewDSN(t)
+		var mu sync.Mutex
+		batches, biggest := 0, 0
+		opts := store.Options{OnBatch: func(n int) {
+			mu.Lock()
+			batches++
+			biggest = max(biggest, n)
+			mu.Unlock()
+		}}
+		a := storetest.Open(t, dsn, opts)
+		b := storetest.Open(t, dsn, opts)
+		workers, per := hammerSize()
+		nums := hammer(t, []*store.DB{a, b}, workers, per, protocol.Certificates, true)
+		checkGapless(t, a, protocol.Certificates, clock.YearInRome(time.Now()), nums)
+		t.Logf("%d submissions in %d batches, the largest of %d", workers*per*4/3, batches, biggest)
+		if biggest < 2 {
+			t.Errorf("no batch held more than one submission: group commit did not happen")
+		}
 	})
 }
 
