@@ -118,8 +118,8 @@ func checkPragmas(tb testing.TB, db *sql.DB) {
 // fixture is what a registration carries, built before the timer.
 type fixture struct {
 	register, kind, subject, correspondent, actor, actingFor, channel string
-	payload                                                            string // ~1.5 KB JSON
-	digest                                                             string // SHA-256 of payload, for "raw"
+	payload                                                           string // ~1.5 KB JSON
+	digest                                                            string // SHA-256 of payload, for "raw"
 }
 
 func newFixture(tb testing.TB) fixture {

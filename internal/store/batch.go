@@ -64,6 +64,9 @@ var ErrClosed = errors.New("store: closed")
 //
 // Use it for short registering work (take a number, insert, append events
 // and audit entries); long work would hold up everyone queued behind it.
+// Never call Submit or InTx from inside a submitted function, nor Submit
+// from inside InTx: the writer (and, on SQLite, the single write
+// connection) is busy with the caller, so it would wait forever.
 func (db *DB) Submit(ctx context.Context, fn func(*Tx) error) error {
 	b := db.batch
 	s := &submission{ctx: ctx, fn: fn, done: make(chan error, 1)}
