@@ -12,5 +12,5 @@ test:
 build:
 	go build -o bin/sportello ./cmd/sportello
 
-bench:
-	go test -run '^$$' -bench . -benchtime 2000x -count 5 ./internal/store/storetest/
+bench:  # interleaved rounds of the store benchmarks; see docs/BENCHMARKS.md
+	./scripts/bench.sh
