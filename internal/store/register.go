@@ -177,6 +177,8 @@ func (db *DB) FindAnnulment(ctx context.Context, registrationID int64) (protocol
 type RegistrationFilter struct {
 	Register protocol.Register
 	Year     int
+	Kind     string
+	Actor    string
 	Limit    int // default 50, at most 1000
 	Offset   int
 }
@@ -192,6 +194,14 @@ func (db *DB) FindRegistrations(ctx context.Context, f RegistrationFilter) ([]pr
 	if f.Year != 0 {
 		where += " AND year = ?"
 		args = append(args, f.Year)
+	}
+	if f.Kind != "" {
+		where += " AND kind = ?"
+		args = append(args, f.Kind)
+	}
+	if f.Actor != "" {
+		where += " AND actor = ?"
+		args = append(args, f.Actor)
 	}
 	var total int
 	if err := db.read.QueryRowContext(ctx, db.d.q("SELECT count(*) FROM registrations "+where), args...).Scan(&total); err != nil {
