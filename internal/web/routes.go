@@ -1,0 +1,30 @@
+package web
+
+import "net/http"
+
+// Routes registers every page on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/{hash}/{path...}", s.assets)
+
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /informazioni/cure-termali", s.content("cure-termali", "page.cbt.title", "nav.cbt"))
+	mux.HandleFunc("GET /informazioni/invalidita-civile", s.content("invalidita-civile", "page.inv.title", "nav.inv"))
+	mux.HandleFunc("GET /privacy", s.content("privacy", "page.privacy.title", ""))
+	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title", ""))
+	mux.HandleFunc("GET /lingua/{lang}", s.switchLang)
+	mux.HandleFunc("POST /sessione/rinnova", s.renewForm)
+
+	if s.examples {
+		mux.HandleFunc("GET /esempi", s.examplesIndex)
+		mux.HandleFunc("GET /esempi/domanda", s.exampleForm)
+		mux.HandleFunc("POST /esempi/domanda", s.exampleFormPost)
+		mux.HandleFunc("GET /esempi/riepilogo", s.exampleCheck)
+		mux.HandleFunc("POST /esempi/invia", s.exampleSubmit)
+		mux.HandleFunc("GET /esempi/conferma/{number}", s.exampleConfirm)
+		mux.HandleFunc("GET /esempi/pratica/{number}", s.exampleStatus)
+		mux.HandleFunc("GET /esempi/registro", s.exampleRegister)
+	}
+
+	// Everything else outside /api is a friendly 404 page.
+	mux.HandleFunc("/", s.notFound)
+}
