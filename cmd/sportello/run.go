@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,7 +153,16 @@ func verifyAudit(ctx context.Context, cfg config.Config, log *slog.Logger, stdou
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	rep, err := db.VerifyAudit(ctx)
+	var anchors []audit.Head
+	if cfg.ExpectHead != "" {
+		seq, hash, ok := strings.Cut(cfg.ExpectHead, ":")
+		n, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || n < 1 || len(hash) != 64 {
+			return &exitError{code: 2, err: fmt.Errorf("--expect-head: want seq:hash as printed by a previous `audit verify`, got %q", cfg.ExpectHead)}
+		}
+		anchors = append(anchors, audit.Head{Seq: n, Hash: hash})
+	}
+	rep, err := db.VerifyAudit(ctx, anchors...)
 	if be, ok := errors.AsType[*audit.BreakError](err); ok {
 		fmt.Fprintf(stdout, "AUDIT CHAIN BROKEN: first bad entry %d: %s (%d entries before it are intact).\n", be.Seq, be.Reason, rep.Entries)
 		return &exitError{code: 1, err: be}
@@ -160,10 +170,11 @@ func verifyAudit(ctx context.Context, cfg config.Config, log *slog.Logger, stdou
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Audit chain intact: %d entries; head %d %s\n", rep.Entries, rep.Head.Seq, rep.Head.Hash)
+	fmt.Fprintf(stdout, "Audit chain intact: %d entries; head %d:%s\n", rep.Entries, rep.Head.Seq, rep.Head.Hash)
 	if len(cfg.AuditKey) == 0 {
-		fmt.Fprintln(stdout, "Warning: no audit key is configured (--audit-key-file): someone able to rewrite the whole table could forge a consistent chain. Record the head above outside the database.")
+		fmt.Fprintln(stdout, "Warning: no audit key is configured (--audit-key-file): someone able to rewrite the whole table could forge a consistent chain.")
 	}
+	fmt.Fprintln(stdout, "Record the head outside the database; later, `sportello audit verify --expect-head <seq:hash>` also detects entries cut off the end.")
 	return nil
 }
 
@@ -205,11 +216,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	metrics.WatchDB(db)
 
+	logAuditHead(ctx, db, log)
 	health := &ops.Health{DB: db}
 	mux := http.NewServeMux()
 	health.Routes(mux, metrics.Handler())
+	var inflight httpx.InFlight
 	handler := httpx.Chain(mux,
+		inflight.Track,
 		httpx.RequestID,
+		httpx.Deadline(55*time.Second),
+		// Observe must be the last to copy the request before the mux,
+		// which records the matched route in the request it is given.
 		httpx.Observe(time.Now, httpx.LogRequests(log), metrics.Observe),
 		httpx.Recover(log),
 	)
@@ -219,8 +236,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 	// Requests get a context that is not cancelled by the shutdown signal,
-	// so that those in flight can finish.
-	srv := httpx.NewServer(handler, context.WithoutCancel(ctx), log)
+	// so that those in flight can finish; it is cancelled only if they
+	// overrun the shutdown timeout.
+	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	srv := httpx.NewServer(handler, reqCtx, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
@@ -232,12 +252,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout, "drain_delay", cfg.DrainDelay)
 	health.Drain()
+	time.Sleep(cfg.DrainDelay) // load balancers see /readyz fail and stop sending traffic
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	if err != nil {
+		// Overran: tell the stragglers to stop, and wait for them before
+		// the database closes under them.
+		cancelRequests()
+		if !inflight.Wait(10 * time.Second) {
+			log.Error("requests still running after shutdown; closing the database anyway")
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// logAuditHead writes the audit chain's head to the log, where it lives
+// outside the database: an anchor for `audit verify --expect-head`.
+func logAuditHead(ctx context.Context, db *store.DB, log *slog.Logger) {
+	if h, err := db.AuditHead(ctx); err == nil {
+		log.Info("audit head", "head", fmt.Sprintf("%d:%s", h.Seq, h.Hash))
+	}
 }

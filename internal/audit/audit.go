@@ -15,9 +15,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sportello/sportello/internal/apperr"
 )
@@ -39,7 +42,9 @@ type Entry struct {
 	Hash      string    // hex hash of this entry
 }
 
-// Validate checks what a caller must supply.
+// Validate checks what a caller must supply, and that every field can be
+// stored and hashed identically on both engines: valid UTF-8 without NUL
+// bytes, and a JSON detail.
 func (e Entry) Validate() error {
 	fields := map[string]string{}
 	if e.Actor == "" {
@@ -47,6 +52,15 @@ func (e Entry) Validate() error {
 	}
 	if e.Action == "" {
 		fields["action"] = "Indicare l'azione."
+	}
+	for name, v := range map[string]string{"actor": e.Actor, "acting_for": e.ActingFor, "channel": e.Channel,
+		"action": e.Action, "subject": e.Subject, "detail": e.Detail} {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			fields[name] = "Testo non valido (caratteri non ammessi)."
+		}
+	}
+	if e.Detail != "" && !json.Valid([]byte(e.Detail)) {
+		fields["detail"] = "Il dettaglio deve essere JSON valido."
 	}
 	if len(fields) > 0 {
 		return &apperr.Error{Code: apperr.Invalid, Message: "Voce di audit incompleta.", Fields: fields}
@@ -113,9 +127,29 @@ func (e *BreakError) Error() string {
 
 // Verifier checks entries one at a time, in sequence order, so a chain of
 // any length is verified in constant memory.
+//
+// A chain kept only in the database cannot prove that nobody cut entries
+// off its end and moved the head back consistently. Heads recorded
+// elsewhere (printed by `sportello audit verify`, written to the logs at
+// start-up) close that gap: passed to Expect, each must still be in the
+// chain with the same hash.
 type Verifier struct {
-	chain Chain
-	last  Head
+	chain   Chain
+	last    Head
+	anchors map[int64]string
+	maxSeq  int64
+}
+
+// Expect adds heads recorded outside the database that the chain must
+// still contain.
+func (v *Verifier) Expect(heads ...Head) {
+	if v.anchors == nil {
+		v.anchors = map[int64]string{}
+	}
+	for _, h := range heads {
+		v.anchors[h.Seq] = h.Hash
+		v.maxSeq = max(v.maxSeq, h.Seq)
+	}
 }
 
 // NewVerifier returns a verifier for a chain computed with c.
@@ -138,6 +172,9 @@ func (v *Verifier) Check(e Entry) error {
 	if got := v.chain.Hash(e.PrevHash, e); !hmac.Equal([]byte(got), []byte(e.Hash)) {
 		return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (altered or forged)"}
 	}
+	if want, ok := v.anchors[e.Seq]; ok && want != e.Hash {
+		return &BreakError{Seq: e.Seq, Reason: "differs from the head recorded outside the database (chain rewritten)"}
+	}
 	v.last = Head{Seq: e.Seq, Hash: e.Hash}
 	return nil
 }
@@ -145,6 +182,8 @@ func (v *Verifier) Check(e Entry) error {
 // Finish compares the last verified entry with the recorded head.
 func (v *Verifier) Finish(head Head) error {
 	switch {
+	case v.maxSeq > v.last.Seq:
+		return &BreakError{Seq: v.last.Seq + 1, Reason: fmt.Sprintf("entries %d..%d missing: a head recorded outside the database names entry %d (chain truncated)", v.last.Seq+1, v.maxSeq, v.maxSeq)}
 	case head.Seq > v.last.Seq:
 		return &BreakError{Seq: v.last.Seq + 1, Reason: fmt.Sprintf("entries %d..%d missing from the end", v.last.Seq+1, head.Seq)}
 	case head.Seq < v.last.Seq:

@@ -27,7 +27,9 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // "json" or "text"
 	AuditKey        []byte // HMAC key of the audit chain; empty means none
+	ExpectHead      string // audit verify: a head recorded earlier, "seq:hash"
 	ShutdownTimeout time.Duration
+	DrainDelay      time.Duration
 }
 
 // Usage is printed for -h and for command errors.
@@ -58,7 +60,9 @@ var settings = []setting{
 	{"log-level", "SPORTELLO_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "SPORTELLO_LOG_FORMAT", "json", "json or text", false},
 	{"audit-key-file", "SPORTELLO_AUDIT_KEY_FILE", "", "file holding the secret key of the audit chain", false},
+	{"expect-head", "SPORTELLO_AUDIT_EXPECT_HEAD", "", "audit verify: a chain head recorded earlier (seq:hash) that must still be in the chain", false},
 	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
+	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -103,7 +107,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 		cmd = []string{"serve"}
 	}
 
-	c := Config{Addr: *vals["addr"], DB: *vals["db"], LogFormat: *vals["log-format"]}
+	c := Config{Addr: *vals["addr"], DB: *vals["db"], LogFormat: *vals["log-format"], ExpectHead: *vals["expect-head"]}
 	problems := []string{}
 	sqlite := !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://")
 	var err error
@@ -118,6 +122,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
 		problems = append(problems, "--shutdown-timeout: want a duration such as 30s")
+	}
+	if c.DrainDelay, err = time.ParseDuration(*vals["drain-delay"]); err != nil || c.DrainDelay < 0 {
+		problems = append(problems, "--drain-delay: want a duration such as 5s")
 	}
 	if f := *vals["audit-key-file"]; f != "" {
 		key, err := os.ReadFile(f)

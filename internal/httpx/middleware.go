@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -154,6 +155,45 @@ func Recover(log *slog.Logger) Middleware {
 			}()
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// Deadline bounds every request's context, so that work stuck on a lock
+// or a slow dependency gives up before the server's write timeout.
+func Deadline(d time.Duration) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// InFlight counts the requests being handled, so that shutdown can wait
+// for the last one before closing the database, even after giving up on
+// the server's own graceful shutdown.
+type InFlight struct{ wg sync.WaitGroup }
+
+// Track is the middleware that counts.
+func (f *InFlight) Track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.wg.Add(1)
+		defer f.wg.Done()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Wait waits until no request is in flight or the timeout passes, and
+// reports whether they all finished.
+func (f *InFlight) Wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
 	}
 }
 

@@ -109,3 +109,27 @@ func TestRecoverAndObserve(t *testing.T) {
 		t.Fatalf("unmatched observation = %+v", seen[1])
 	}
 }
+
+// Shutdown waits for the last request, even one the server gave up on,
+// before the database closes; Deadline bounds each request's context.
+func TestInFlightAndDeadline(t *testing.T) {
+	var f httpx.InFlight
+	release := make(chan struct{})
+	var deadlineSet bool
+	h := httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, deadlineSet = r.Context().Deadline()
+		<-release
+	}), f.Track, httpx.Deadline(time.Minute))
+	go h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	time.Sleep(20 * time.Millisecond)
+	if f.Wait(20 * time.Millisecond) {
+		t.Fatal("Wait returned true while a request was in flight")
+	}
+	close(release)
+	if !f.Wait(time.Second) {
+		t.Fatal("Wait did not see the request finish")
+	}
+	if !deadlineSet {
+		t.Fatal("request context has no deadline")
+	}
+}

@@ -12,11 +12,11 @@ import (
 // Audit adds an entry to the audit chain when the transaction commits
 // (AUD-1). Entries are linked in the order they are added.
 func (tx *Tx) Audit(e audit.Entry) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
 	if e.Detail == "" {
 		e.Detail = "{}"
+	}
+	if err := e.Validate(); err != nil {
+		return err
 	}
 	tx.audits = append(tx.audits, e)
 	return nil
@@ -32,22 +32,27 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	if err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+tx.db.d.forUpdate()).Scan(&head.Seq, &head.Hash); err != nil {
 		return tx.db.storeErr("audit head", err)
 	}
-	// One multi-row INSERT: a batch appends all its entries in one round trip.
-	var q strings.Builder
-	q.WriteString("INSERT INTO audit_log (seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash) VALUES ")
-	args := make([]any, 0, 10*len(tx.audits))
-	for i, e := range tx.audits {
-		e.At = tx.now
-		e = tx.db.chain.Link(head, e)
-		if i > 0 {
-			q.WriteString(", ")
+	// Multi-row INSERTs: a batch appends its entries in few round trips,
+	// in chunks that stay far below the engines' parameter limits.
+	const chunk = 200
+	for start := 0; start < len(tx.audits); start += chunk {
+		part := tx.audits[start:min(start+chunk, len(tx.audits))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO audit_log (seq, at, actor, acting_for, channel, action, subject, detail, prev_hash, hash) VALUES ")
+		args := make([]any, 0, 10*len(part))
+		for i, e := range part {
+			e.At = tx.now
+			e = tx.db.chain.Link(head, e)
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, e.At, e.Actor, e.ActingFor, e.Channel, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
+			head = audit.Head{Seq: e.Seq, Hash: e.Hash}
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, e.Seq, e.At, e.Actor, e.ActingFor, e.Channel, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
-		head = audit.Head{Seq: e.Seq, Hash: e.Hash}
-	}
-	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
-		return tx.db.storeErr("append audit entries", err)
+		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+			return tx.db.storeErr("append audit entries", err)
+		}
 	}
 	if _, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash); err != nil {
 		return tx.db.storeErr("move audit head", err)
@@ -77,8 +82,9 @@ type AuditReport struct {
 
 // VerifyAudit walks the whole chain in order from one consistent snapshot
 // and returns the first break as an *audit.BreakError. It reads in
-// constant memory.
-func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
+// constant memory. anchors are heads recorded outside the database, which
+// the chain must still contain (they reveal a truncated chain).
+func (db *DB) VerifyAudit(ctx context.Context, anchors ...audit.Head) (AuditReport, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if db.d.engine == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -99,6 +105,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	}
 	defer rows.Close()
 	v := audit.NewVerifier(db.chain)
+	v.Expect(anchors...)
 	for rows.Next() {
 		var e audit.Entry
 		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.ActingFor, &e.Channel, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
@@ -115,6 +122,16 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		return AuditReport{Entries: v.Checked()}, err
 	}
 	return AuditReport{Entries: v.Checked(), Head: head}, nil
+}
+
+// AuditHead returns the current end of the chain.
+func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Seq, &h.Hash)
+	if err != nil {
+		return h, fmt.Errorf("store: audit head: %w", err)
+	}
+	return h, nil
 }
 
 // AuditTrail returns the entries about a subject, oldest first (so a

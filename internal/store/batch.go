@@ -172,7 +172,23 @@ func (b *batcher) run(batch []*submission) (retry []*submission) {
 	if b.onBatch != nil {
 		b.onBatch(len(live))
 	}
-	results, err := b.db.runBatch(live)
+	results, committing, err := b.db.runBatch(live)
+	if err != nil && !committing && len(live) > 1 {
+		// The batch failed before its commit was sent, so nothing was
+		// stored: one submission broke the shared transaction. Run each on
+		// its own, so that only the culprit fails.
+		b.db.log.Warn("batch failed; running its submissions one by one", "size", len(live), "err", err)
+		results = make([]error, len(live))
+		for i, s := range live {
+			r, _, serr := b.db.runBatch([]*submission{s})
+			if serr != nil {
+				results[i] = serr
+			} else {
+				results[i] = r[0]
+			}
+		}
+		err = nil
+	}
 	for i, s := range live {
 		e := err
 		if e == nil {
@@ -193,13 +209,14 @@ func (b *batcher) run(batch []*submission) (retry []*submission) {
 }
 
 // runBatch runs the submissions in one transaction. It returns each one's
-// own error, and a batch error if the transaction as a whole failed (then
-// nothing was committed).
-func (db *DB) runBatch(subs []*submission) (results []error, err error) {
+// own error, and a batch error if the transaction as a whole failed; then
+// committing tells whether the commit had been sent (its outcome unknown)
+// or not (nothing was stored).
+func (db *DB) runBatch(subs []*submission) (results []error, committing bool, err error) {
 	ctx := context.Background() // one caller's cancellation must not abort the others
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin batch: %w", err)
+		return nil, false, fmt.Errorf("store: begin batch: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -219,19 +236,19 @@ func (db *DB) runBatch(subs []*submission) (results []error, err error) {
 	single := len(subs) == 1
 	if !single {
 		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT sub"); err != nil {
-			return nil, fmt.Errorf("store: savepoint: %w", err)
+			return nil, false, fmt.Errorf("store: savepoint: %w", err)
 		}
 	}
 	for i, s := range subs {
-		tx := &Tx{tx: sqlTx, db: db, now: now}
+		tx := &Tx{tx: sqlTx, db: db, now: now, shielded: true}
 		ferr := callSafely(s, tx)
 		switch {
 		case single && ferr != nil:
 			sqlTx.Rollback()
-			return []error{ferr}, nil
+			return []error{ferr}, false, nil
 		case ferr != nil:
 			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sub"); err != nil {
-				return nil, fmt.Errorf("store: rollback to savepoint: %w", err)
+				return nil, false, fmt.Errorf("store: rollback to savepoint: %w", err)
 			}
 			results[i] = ferr
 			continue
@@ -242,27 +259,28 @@ func (db *DB) runBatch(subs []*submission) (results []error, err error) {
 		}
 		if !single && i < len(subs)-1 {
 			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT sub; SAVEPOINT sub"); err != nil {
-				return nil, fmt.Errorf("store: move savepoint: %w", err)
+				return nil, false, fmt.Errorf("store: move savepoint: %w", err)
 			}
 		}
 	}
 	if err := commit.flushAudit(ctx); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return nil, fmt.Errorf("store: commit batch: %w", err)
+		return nil, true, fmt.Errorf("store: commit batch: %w", err)
 	}
 	if db.onAlloc != nil {
 		for reg, n := range allocs {
 			db.onAlloc(reg, n)
 		}
 	}
-	return results, nil
+	return results, true, nil
 }
 
 // callSafely runs a submission's function, turning a panic into an error
 // for the batch and handing the panic to the submitter to re-raise.
 func callSafely(s *submission, tx *Tx) (err error) {
+	s.panicV = nil // a retried submission may succeed this time
 	defer func() {
 		if p := recover(); p != nil {
 			s.panicV = p

@@ -98,7 +98,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	var err error
 	switch db.d.engine {
 	case Postgres:
-		db.write, err = sql.Open("pgx", opts.DSN)
+		db.write, err = sql.Open("pgx", withPostgresTimeouts(opts.DSN))
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
@@ -128,12 +128,36 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	// The write pool connects first so that it creates the file and sets WAL
 	// before any reader opens it.
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: ping: %w", err)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	db.batch = newBatcher(db, opts.MaxBatch, opts.OnBatch)
 	return db, nil
+}
+
+// withPostgresTimeouts bounds lock waits and statements unless the DSN
+// sets them: a request stuck behind a lock fails after a while instead of
+// hanging forever (the counter and audit head are held only for
+// milliseconds in normal operation).
+func withPostgresTimeouts(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // pgx will report the error
+	}
+	q := u.Query()
+	if q.Get("lock_timeout") == "" {
+		q.Set("lock_timeout", "10000")
+	}
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", "60000")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // sqliteDSNs builds the DSNs of the write and read pools from a path or a
@@ -173,15 +197,12 @@ func (db *DB) Pools() map[string]*sql.DB {
 	return map[string]*sql.DB{"write": db.write, "read": db.read}
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. On SQLite it uses the read
+// pool: the single write connection may be busy with a batch, which says
+// nothing about the database being reachable.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.write.PingContext(ctx); err != nil {
+	if err := db.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
-	}
-	if db.read != db.write {
-		if err := db.read.PingContext(ctx); err != nil {
-			return fmt.Errorf("store: ping read pool: %w", err)
-		}
 	}
 	return nil
 }

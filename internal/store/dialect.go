@@ -63,6 +63,16 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// caseLock is a statement with one placeholder (a case key) that makes
+// concurrent writers of one case wait for each other until their
+// transactions end; "" when the engine serialises writers anyway.
+func (d dialect) caseLock() string {
+	if d.engine == Postgres {
+		return "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
+	}
+	return ""
+}
+
 // tableExists is a query with one placeholder, the table name, returning
 // one row with a count greater than zero when the table exists.
 func (d dialect) tableExists() string {
@@ -82,6 +92,7 @@ const (
 	errCheck             // CHECK constraint violation
 	errImmutable         // an append-only guard (trigger) refused the change
 	errRetry             // deadlock or serialization failure: the transaction may be retried
+	errBusy              // a lock or statement timeout: the database is overloaded
 )
 
 func (d dialect) classify(err error) errKind {
@@ -96,6 +107,8 @@ func (d dialect) classify(err error) errKind {
 			return errCheck
 		case "40001", "40P01":
 			return errRetry
+		case "55P03", "57014":
+			return errBusy
 		case "P0001":
 			if strings.Contains(pgErr.Message, "append-only") {
 				return errImmutable

@@ -18,8 +18,15 @@ func (tx *Tx) AppendEvent(ctx context.Context, e history.Event) (history.Event, 
 		e.Payload = "{}"
 	}
 	e.At = tx.now
+	// Concurrent changes of one case take turns (PostgreSQL; SQLite has a
+	// single writer), so that each computes its position after the other.
+	if lock := tx.db.d.caseLock(); lock != "" {
+		if _, err := tx.exec(ctx, lock, e.CaseKind+":"+e.CaseID); err != nil {
+			return e, tx.db.storeErr("lock case", err)
+		}
+	}
 	// The position is computed in the same statement; the unique key
-	// (case_kind, case_id, seq) refuses a concurrent duplicate.
+	// (case_kind, case_id, seq) still refuses a duplicate.
 	err := tx.queryRow(ctx, `INSERT INTO events (case_kind, case_id, seq, at, kind, actor, acting_for, channel, payload)
 		SELECT ?, ?, COALESCE(max(seq), 0) + 1, ?, ?, ?, ?, ?, ?
 		FROM events WHERE case_kind = ? AND case_id = ?

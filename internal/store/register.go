@@ -33,6 +33,14 @@ func (tx *Tx) NextNumber(ctx context.Context, reg protocol.Register) (protocol.N
 		}
 		return protocol.Number{}, tx.db.storeErr("next number", err)
 	}
+	// The counter row is now ours until the transaction ends: read the clock
+	// again so that a registration that waited for the lock is not dated
+	// before the one that held it (dates follow numbers). If the wait
+	// crossed midnight the number belongs to the old year, and so does the
+	// earlier reading.
+	if after := tx.db.now(); clock.YearInRome(after) == year && after.After(tx.now) {
+		tx.now = after
+	}
 	if tx.allocs == nil {
 		tx.allocs = map[protocol.Register]int{}
 	}
@@ -49,7 +57,7 @@ func (tx *Tx) Register(ctx context.Context, n protocol.NewRegistration) (protoco
 		return protocol.Registration{}, err
 	}
 	if n.Corrects != 0 {
-		old, err := tx.db.findRegistration(ctx, tx.tx, n.Corrects)
+		old, err := tx.db.findRegistration(tx.ctx(ctx), tx.tx, n.Corrects)
 		if err != nil {
 			return protocol.Registration{}, err
 		}
@@ -92,7 +100,7 @@ func (tx *Tx) Annul(ctx context.Context, a protocol.Annulment) (protocol.Annulme
 	if len(fields) > 0 {
 		return a, &apperr.Error{Code: apperr.Invalid, Message: "L'annullamento contiene errori.", Fields: fields}
 	}
-	if _, err := tx.db.findRegistration(ctx, tx.tx, a.RegistrationID); err != nil {
+	if _, err := tx.db.findRegistration(tx.ctx(ctx), tx.tx, a.RegistrationID); err != nil {
 		return a, err
 	}
 	a.AnnulledAt = tx.now

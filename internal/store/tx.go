@@ -20,6 +20,10 @@ type Tx struct {
 	now    time.Time // read once: every row of the transaction has the same time
 	allocs map[protocol.Register]int
 	audits []audit.Entry
+	// shielded: the transaction is shared by a batch, so one caller's
+	// cancelled context must not interrupt statements on the shared
+	// connection (that would abort everyone's work).
+	shielded bool
 }
 
 // Now returns the transaction's time (UTC, microseconds).
@@ -82,12 +86,19 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(*Tx) error) (err error) {
 	return nil
 }
 
+func (tx *Tx) ctx(ctx context.Context) context.Context {
+	if tx.shielded {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.d.q(query), args...)
+	return tx.tx.ExecContext(tx.ctx(ctx), tx.db.d.q(query), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.d.q(query), args...)
+	return tx.tx.QueryRowContext(tx.ctx(ctx), tx.db.d.q(query), args...)
 }
 
 // ErrImmutable is returned when something tries to change a registered
@@ -108,6 +119,8 @@ func (db *DB) storeErr(what string, err error) error {
 		return apperr.Wrap(apperr.Conflict, ErrImmutable.Message, err)
 	case errRetry:
 		return err // InTx retries it; keep the driver error visible
+	case errBusy:
+		return apperr.Wrap(apperr.Unavailable, "Il servizio è momentaneamente sovraccarico: riprovare tra qualche minuto.", err)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

@@ -96,13 +96,22 @@ func checkGapless(t *testing.T, db *store.DB, reg protocol.Register, year int, n
 	if err != nil || last != int64(n) {
 		t.Fatalf("LastNumber = %d, %v; want %d", last, err, n)
 	}
-	regs, total, err := db.FindRegistrations(context.Background(), store.RegistrationFilter{Register: reg, Year: year, Limit: 1000})
-	if err != nil || total != n {
-		t.Fatalf("FindRegistrations total = %d, %v; want %d", total, err, n)
-	}
-	for i, r := range regs {
-		if r.Number.Seq != int64(i+1) {
-			t.Fatalf("stored registration %d has number %d", i+1, r.Number.Seq)
+	// Every stored row, in number order: numbers 1..n, and dates that
+	// never go backwards as numbers go up.
+	var prev protocol.Registration
+	for offset := 0; offset < n; offset += 1000 {
+		regs, total, err := db.FindRegistrations(context.Background(), store.RegistrationFilter{Register: reg, Year: year, Limit: 1000, Offset: offset})
+		if err != nil || total != n {
+			t.Fatalf("FindRegistrations total = %d, %v; want %d", total, err, n)
+		}
+		for i, r := range regs {
+			if r.Number.Seq != int64(offset+i+1) {
+				t.Fatalf("stored registration %d has number %d", offset+i+1, r.Number.Seq)
+			}
+			if r.RegisteredAt.Before(prev.RegisteredAt) {
+				t.Fatalf("%s is dated %s, before %s dated %s", r.Number, r.RegisteredAt, prev.Number, prev.RegisteredAt)
+			}
+			prev = r
 		}
 	}
 }
