@@ -279,3 +279,30 @@ func TestExitCode(t *testing.T) {
 		t.Fatal("exit codes wrong")
 	}
 }
+
+// REQ AUD-3: entries cut off the end with the head moved back are found
+// when a head recorded earlier is given to `audit verify --expect-head`.
+func TestRun_AuditVerifyExpectHead(t *testing.T) {
+	dsn := t.TempDir() + "/s.db"
+	e := env("SPORTELLO_DB", dsn)
+	runCmd(t, e, "migrate")
+	runCmd(t, e, "demo")
+	out, err := runCmd(t, e, "audit", "verify")
+	m := regexp.MustCompile(`head (\d+:[0-9a-f]{64})`).FindStringSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("audit verify = %q, %v", out, err)
+	}
+	raw := storetest.Raw(t, dsn)
+	storetest.MustExec(t, raw, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE seq >= 7",
+		"UPDATE audit_head SET seq = 6, hash = (SELECT hash FROM audit_log WHERE seq = 6)")
+	if out, err := runCmd(t, e, "audit", "verify"); err != nil {
+		t.Fatalf("without the anchor the truncation is consistent, verify = %q, %v", out, err)
+	}
+	out, err = runCmd(t, e, "audit", "verify", "--expect-head", m[1])
+	if exitCode(err) != 1 || !strings.Contains(out, "first bad entry 7") || !strings.Contains(out, "truncated") {
+		t.Fatalf("verify --expect-head %s = %q, %v; want exit 1 naming entry 7", m[1], out, err)
+	}
+	if _, err := runCmd(t, e, "audit", "verify", "--expect-head", "garbage"); exitCode(err) != 2 {
+		t.Fatalf("bad --expect-head = %v; want exit 2", err)
+	}
+}
