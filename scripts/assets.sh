@@ -14,16 +14,19 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 src=node_modules/bootstrap-italia/dist
 dst=internal/web/static/vendor
-stamp="$(sha256sum package-lock.json | cut -c1-16)"
+stamp="$(cat package-lock.json scripts/assets.sh | sha256sum | cut -c1-16)"
 if [ -f "$dst/STAMP" ] && [ "$(cat "$dst/STAMP")" = "$stamp" ]; then
   exit 0
 fi
 echo "== copying bootstrap-italia into $dst"
 rm -rf "$dst"
-mkdir -p "$dst/css" "$dst/js" "$dst/svg" "$dst/fonts"
+mkdir -p "$dst/css" "$dst/svg" "$dst/fonts" "$dst/plugins"
 cp "$src/css/bootstrap-italia.min.css" "$dst/css/"
-cp "$src/js/bootstrap-italia.bundle.min.js" "$dst/js/"
 cp "$src/svg/sprites.svg" "$dst/svg/"
+# The kit's components as ES modules (no bundle: the bundle carries a video
+# player that injects inline styles, which our content security policy
+# refuses). Our js/app.js imports only the components the pages use.
+(cd "$src/plugins" && find . -name '*.js' -print0 | xargs -0 -I{} install -D -m 0644 {} "../../../../$dst/plugins/{}")
 for f in Titillium_Web Lora Roboto_Mono; do
   mkdir -p "$dst/fonts/$f"
   cp "$src/fonts/$f/"*.woff2 "$dst/fonts/$f/"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,13 +17,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sportello/sportello/internal/api"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/demo"
 	"github.com/sportello/sportello/internal/httpx"
+	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/ops"
 	"github.com/sportello/sportello/internal/store"
+	"github.com/sportello/sportello/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -215,20 +219,57 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	metrics.WatchDB(db)
-
 	logAuditHead(ctx, db, log)
+
+	secret := cfg.Secret
+	if secret == nil {
+		// One generated secret, kept in the database so that every node
+		// shares it. Prefer --secret-file in production.
+		v, err := db.EnsureMeta(ctx, "form_secret", rand.Text()+rand.Text())
+		if err != nil {
+			return err
+		}
+		secret = []byte(v)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
+		Secure: cfg.HTTPS(), Examples: cfg.Demo})
+	if err != nil {
+		return err
+	}
+	if !pages.AssetsBuilt() {
+		fmt.Fprintln(stdout, "Attenzione: i file dell'interfaccia (bootstrap-italia) non sono stati compilati; eseguire `make assets` e ricompilare. / Front-end assets not built: run `make assets` and rebuild.")
+	}
+
 	health := &ops.Health{DB: db}
 	mux := http.NewServeMux()
 	health.Routes(mux, metrics.Handler())
+	var apiAuth api.Authenticator // nil: every protected API operation answers 401
+	if cfg.APITokensFile != "" {
+		tokens, err := api.LoadStaticTokens(cfg.APITokensFile)
+		if err != nil {
+			return err
+		}
+		log.Warn("API tokens come from a static file: a stopgap until identity exists", "tokens", tokens.Len())
+		apiAuth = tokens
+	}
+	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth}).Routes(mux)
+	pages.Routes(mux)
 	var inflight httpx.InFlight
 	handler := httpx.Chain(mux,
 		inflight.Track,
 		httpx.RequestID,
 		httpx.Deadline(55*time.Second),
+		web.Localize,
 		// Observe must be the last to copy the request before the mux,
 		// which records the matched route in the request it is given.
 		httpx.Observe(time.Now, httpx.LogRequests(log), metrics.Observe),
 		httpx.Recover(log),
+		httpx.SecurityHeaders(cfg.HTTPS()),
+		http.NewCrossOriginProtection().Handler,
 	)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -127,7 +127,7 @@ func TestRun_ServeSQLiteWithDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		`sportello_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`,
-		`sportello_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`sportello_http_requests_total{method="GET",route="/",status="404"} 1`,
 		`sportello_http_request_duration_seconds_bucket{method="GET",route="GET /readyz"`,
 		`sportello_register_allocations_total{register="certificati"} 4`,
 		`sportello_register_allocations_total{register="protocollo"} 4`,

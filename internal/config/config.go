@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,7 +31,13 @@ type Config struct {
 	ExpectHead      string // audit verify: a head recorded earlier, "seq:hash"
 	ShutdownTimeout time.Duration
 	DrainDelay      time.Duration
+	Secret          []byte   // keys form tokens; shared by all nodes
+	APITokensFile   string   // stopgap bearer tokens for the API until identity lands
+	PublicURL       *url.URL // how users reach the service; https turns on Secure cookies and HSTS
 }
+
+// HTTPS reports whether users reach the service over HTTPS.
+func (c Config) HTTPS() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
 
 // Usage is printed for -h and for command errors.
 const Usage = `Usage: sportello [flags] [command]
@@ -60,6 +67,9 @@ var settings = []setting{
 	{"log-level", "SPORTELLO_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "SPORTELLO_LOG_FORMAT", "json", "json or text", false},
 	{"audit-key-file", "SPORTELLO_AUDIT_KEY_FILE", "", "file holding the secret key of the audit chain", false},
+	{"secret-file", "SPORTELLO_SECRET_FILE", "", "file holding the secret that signs form tokens (default: one generated and kept in the database)", false},
+	{"api-tokens-file", "SPORTELLO_API_TOKENS_FILE", "", "file of API bearer tokens, one \"token role actor\" per line (a stopgap until identity lands)", false},
+	{"public-url", "SPORTELLO_PUBLIC_URL", "", "the address users reach, e.g. https://sportello.example.it (https: Secure cookies and HSTS)", false},
 	{"expect-head", "SPORTELLO_AUDIT_EXPECT_HEAD", "", "audit verify: a chain head recorded earlier (seq:hash) that must still be in the chain", false},
 	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
@@ -107,7 +117,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 		cmd = []string{"serve"}
 	}
 
-	c := Config{Addr: *vals["addr"], DB: *vals["db"], LogFormat: *vals["log-format"], ExpectHead: *vals["expect-head"]}
+	c := Config{Addr: *vals["addr"], DB: *vals["db"], LogFormat: *vals["log-format"], ExpectHead: *vals["expect-head"],
+		APITokensFile: *vals["api-tokens-file"]}
 	problems := []string{}
 	sqlite := !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://")
 	var err error
@@ -132,6 +143,20 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 			problems = append(problems, "--audit-key-file: "+err.Error())
 		}
 		c.AuditKey = []byte(strings.TrimSpace(string(key)))
+	}
+	if f := *vals["secret-file"]; f != "" {
+		secret, err := os.ReadFile(f)
+		if err != nil {
+			problems = append(problems, "--secret-file: "+err.Error())
+		}
+		c.Secret = []byte(strings.TrimSpace(string(secret)))
+	}
+	if p := *vals["public-url"]; p != "" {
+		u, err := url.Parse(p)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--public-url: want an absolute http or https URL")
+		}
+		c.PublicURL = u
 	}
 	if len(problems) > 0 {
 		return c, cmd, errors.New(strings.Join(problems, "; "))
@@ -173,6 +198,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		problems = append(problems, "--shutdown-timeout must be positive")
+	}
+	if c.Secret != nil && len(c.Secret) < 32 {
+		problems = append(problems, "--secret-file: the secret must be at least 32 characters")
 	}
 	if c.AuditKey != nil && len(c.AuditKey) < 16 {
 		problems = append(problems, "--audit-key-file: the key must be at least 16 characters")

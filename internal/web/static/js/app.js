@@ -1,11 +1,30 @@
 // Sportello's progressive enhancements. Every page works without this file.
+// It is an ES module: it loads the UI kit's components it needs, and no
+// inline script or style is ever used (see the content security policy).
+import "../vendor/plugins/navbar-collapsible.js";
+
 (function () {
-  "use strict";
 
   // The error summary takes focus (autofocus already does in most browsers).
   var summary = document.getElementById("error-summary");
   if (summary && document.activeElement !== summary) {
     summary.focus();
+  }
+  // A link of the summary puts the cursor in its field, not just near it.
+  if (summary) {
+    summary.addEventListener("click", function (ev) {
+      var a = ev.target.closest("a[href^='#']");
+      var field = a && document.getElementById(a.getAttribute("href").slice(1));
+      if (field) {
+        ev.preventDefault();
+        // Later, not now: a link followed with Enter would otherwise pass
+        // the key on to the field, and Enter in a field submits the form.
+        window.setTimeout(function () {
+          field.focus();
+          field.scrollIntoView({ block: "center" });
+        }, 0);
+      }
+    });
   }
 
   // Warn before the form's session expires; offer to extend it without

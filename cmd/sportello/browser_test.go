@@ -1,0 +1,386 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests drive Debian's Chromium, headless, against the real server,
+// run axe-core on every page they visit (any violation fails), check that
+// the content security policy is never violated, and save screenshots at
+// 1280 and 375 px as test artefacts (go test -artifacts keeps them).
+// Without Chromium or axe-core they skip with a message, except under
+// CI=true, where they are mandatory.
+
+func need(t *testing.T, what, hint string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is missing and CI=true makes the browser tests mandatory: %s", what, hint)
+	}
+	t.Skipf("%s is missing: browser tests skipped (%s)", what, hint)
+}
+
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	need(t, "Chromium", "apt-get install -y chromium")
+	return ""
+}
+
+func axeSource(t *testing.T) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		need(t, "axe-core", "run `make assets` (npm ci)")
+	}
+	return string(b)
+}
+
+// cspCollector runs in every document before its scripts and records
+// content-security-policy violations.
+const cspCollector = `window.__csp = []; document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI); });`
+
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	axe string
+	dir string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	exe := chromiumPath(t)
+	axe := axeSource(t)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "it-IT"), chromedp.Flag("accept-lang", "it-IT,it"),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelTimeout)
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspCollector}); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &browser{t: t, ctx: ctx, axe: axe, dir: t.ArtifactDir()}
+}
+
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe-core on the current page with every rule (best
+// practices included) and returns the violations.
+func (b *browser) axeRun(name string) []axeViolation {
+	b.t.Helper()
+	b.do(chromedp.WaitReady("body"))
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](b.axe)); err != nil {
+		b.t.Fatalf("%s: inject axe: %v", name, err)
+	}
+	out, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("%s: axe: %v", name, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		b.t.Fatalf("%s: axe output: %v", name, err)
+	}
+	return vs
+}
+
+// check audits the current page: axe-core, CSP violations, and screenshots
+// at desktop and phone widths.
+func (b *browser) check(name string) {
+	b.t.Helper()
+	for _, v := range b.axeRun(name) {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target)+" "+n.HTML)
+		}
+		b.t.Errorf("%s: axe %s (%s): %s\n    %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n    "))
+	}
+	if csp := eval[[]string](b, `window.__csp || []`); len(csp) > 0 {
+		b.t.Errorf("%s: content security policy violated: %v", name, csp)
+	}
+	for _, w := range []int64{1280, 375} {
+		png, err := chromedp.Run(b.ctx, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			if _, err := chromedp.EmulateViewport(w, 900)(ctx, tg); err != nil {
+				return nil, err
+			}
+			return chromedp.FullScreenshot(100)(ctx, tg)
+		}))
+		if err != nil {
+			b.t.Fatalf("%s: screenshot: %v", name, err)
+		}
+		os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644)
+	}
+	b.do(chromedp.EmulateViewport(1280, 900))
+}
+
+func (b *browser) visit(url, name string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(url))
+	b.check(name)
+}
+
+// tab presses Tab and returns a description of the focused element.
+func (b *browser) tab() string {
+	b.t.Helper()
+	b.do(chromedp.KeyEvent("\t"))
+	return eval[string](b, `(function(e){return e.tagName+"#"+e.id+" "+(e.getAttribute("href")||"")+" "+(e.textContent||"").trim().slice(0,40)})(document.activeElement)`)
+}
+
+// tabTo presses Tab until the focused element matches cond (a JS boolean
+// expression over e), failing after max presses.
+func (b *browser) tabTo(cond string, max int) {
+	b.t.Helper()
+	for range max {
+		b.do(chromedp.KeyEvent("\t"))
+		if eval[bool](b, `(function(e){return !!e && !!(`+cond+`)})(document.activeElement)`) {
+			return
+		}
+	}
+	b.t.Fatalf("no element matching %s within %d Tab presses", cond, max)
+}
+
+func (b *browser) key(k string) {
+	b.t.Helper()
+	b.do(chromedp.KeyEvent(k))
+}
+
+// follow presses a key that loads a new page and waits until the new
+// document has replaced the old one and finished loading.
+func (b *browser) follow(k string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__old = true`))
+	b.do(chromedp.KeyEvent(k))
+	for range 200 {
+		fresh, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!window.__old && document.readyState === "complete"`))
+		if err == nil && fresh {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	b.t.Fatalf("pressing %q did not load a new page (at %s)", k, eval[string](b, `location.href`))
+}
+
+// clear empties a field, as select-all and delete would.
+func (b *browser) clear(id string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("` + id + `").value = ""`))
+}
+
+func (b *browser) waitPath(path string) {
+	b.t.Helper()
+	for range 100 {
+		at := eval[string](b, `location.pathname`)
+		if (at == path || (path != "/" && strings.HasSuffix(path, "/") && strings.HasPrefix(at, path))) && eval[string](b, `document.readyState`) == "complete" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("did not reach %s (at %s; errors: %q)", path, eval[string](b, `location.href`),
+		eval[string](b, `(document.getElementById("error-summary")||{}).innerText||""`))
+}
+
+// REQ CH-1: every public page and every page pattern passes axe-core with
+// no violation and keeps the content security policy, in both languages.
+func TestBrowser_PagesAccessible(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	for _, p := range []struct{ path, name string }{
+		{"/", "home"},
+		{"/informazioni/cure-termali", "info-cbt"},
+		{"/informazioni/invalidita-civile", "info-inv"},
+		{"/privacy", "privacy"},
+		{"/accessibilita", "accessibility"},
+		{"/esempi", "examples"},
+		{"/esempi/domanda", "question"},
+		{"/esempi/registro", "register-empty"},
+		{"/pagina-che-non-esiste", "not-found"},
+	} {
+		b.visit(base+p.path, p.name)
+	}
+	// The same pages in English, through the language switch.
+	b.do(chromedp.Navigate(base + "/lingua/en?ritorno=/"))
+	b.waitPath("/")
+	if lang := eval[string](b, `document.documentElement.lang`); lang != "en" {
+		t.Fatalf("after the switch, lang = %q", lang)
+	}
+	b.check("home-en")
+	b.visit(base+"/informazioni/cure-termali", "info-cbt-en")
+	b.visit(base+"/informazioni/invalidita-civile", "info-inv-en")
+	b.visit(base+"/privacy", "privacy-en")
+	b.visit(base+"/accessibilita", "accessibility-en")
+	b.visit(base+"/esempi/domanda", "question-en")
+}
+
+// REQ CH-1: the home page works with the keyboard alone: the skip link
+// comes first and moves focus to the content, the navigation is reachable
+// and followable.
+func TestBrowser_KeyboardHome(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	b.visit(base+"/", "kbd-home")
+	if got := b.tab(); !strings.Contains(got, "#main") || !strings.Contains(got, "Vai al contenuto") {
+		t.Fatalf("first Tab focuses %q; want the skip link", got)
+	}
+	b.key("\r")
+	if id := eval[string](b, `document.activeElement.id`); id != "main" {
+		t.Fatalf("the skip link moved focus to %q; want main", id)
+	}
+	if got := b.tab(); !eval[bool](b, `document.getElementById("main").contains(document.activeElement)`) {
+		t.Fatalf("Tab after the skip link focuses %q, outside the content", got)
+	}
+	b.do(chromedp.Navigate(base + "/"))
+	b.tabTo(`e.matches("nav a[href='/informazioni/invalidita-civile']")`, 20)
+	visible := eval[bool](b, `(function(e){var s=getComputedStyle(e);return s.outlineStyle!=="none"&&s.outlineWidth!=="0px"})(document.activeElement)`)
+	if !visible {
+		t.Errorf("the focused navigation link has no visible focus outline")
+	}
+	b.follow("\r")
+	b.waitPath("/informazioni/invalidita-civile")
+	b.check("kbd-inv")
+}
+
+// REQ PROT-3 CH-1: a form filled with the keyboard alone: errors come back
+// in a summary that takes focus, with "Errore:" in the title, links that
+// lead to the fields and the values kept; once corrected, the answers are
+// checked, sent once, and confirmed with a protocol number and a status.
+func TestBrowser_KeyboardFormWithErrors(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	b.do(chromedp.Navigate(base + "/esempi/domanda"))
+	b.tabTo(`e.id === "nome"`, 40)
+	b.key("Mario Rossi")
+	b.key("\t")
+	b.key("mario.rossi@")
+	b.key("\t")
+	b.key("31/02/1950")
+	b.tabTo(`e.type === "submit"`, 10)
+	b.follow("\r")
+	b.waitPath("/esempi/domanda")
+	if title := eval[string](b, `document.title`); !strings.HasPrefix(title, "Errore: ") {
+		t.Fatalf("title = %q; want it to start with \"Errore: \"", title)
+	}
+	if id := eval[string](b, `document.activeElement.id`); id != "error-summary" {
+		t.Fatalf("focus after the errors is on %q; want the error summary", id)
+	}
+	links := eval[[]string](b, `Array.from(document.querySelectorAll("#error-summary a")).map(a => a.getAttribute("href"))`)
+	if strings.Join(links, " ") != "#email #nascita #argomento-cure-termali" {
+		t.Fatalf("summary links = %v; want email, date of birth, topic in page order", links)
+	}
+	if v := eval[string](b, `document.getElementById("nome").value`); v != "Mario Rossi" {
+		t.Fatalf("the name typed was lost: %q", v)
+	}
+	if eval[string](b, `document.getElementById("email").getAttribute("aria-invalid")`) != "true" {
+		t.Fatalf("the wrong field is not marked aria-invalid")
+	}
+	b.check("kbd-form-errors")
+	b.key("\t")
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__same = true`))
+	b.key("\r") // follow the first summary link
+	time.Sleep(100 * time.Millisecond)
+	if id := eval[string](b, `document.activeElement.id`); id != "email" {
+		t.Fatalf("the summary link put the focus on %q; want the email field", id)
+	}
+	if !eval[bool](b, `window.__same === true`) {
+		t.Fatalf("following the summary link with Enter submitted the form")
+	}
+	// Correct everything with the keyboard.
+	b.clear("email")
+	b.key("mario.rossi@example.it")
+	b.key("\t")
+	b.clear("nascita")
+	b.key("28/02/1950")
+	b.key("\t") // the first radio button of the topic
+	b.key(" ")  // choose it
+	b.tabTo(`e.type === "submit"`, 10)
+	b.follow("\r")
+	b.waitPath("/esempi/riepilogo")
+	b.check("kbd-check-answers")
+	if hidden := eval[string](b, `document.querySelector(".summary-action a").textContent.trim()`); hidden != "Modifica nome e cognome" {
+		t.Fatalf("change link reads %q; want the hidden context for screen readers", hidden)
+	}
+	b.tabTo(`e.type === "submit"`, 40)
+	b.follow("\r")
+	b.waitPath("/esempi/conferma/")
+	b.check("kbd-confirmation")
+	number := eval[string](b, `document.querySelector(".reference").textContent.trim()`)
+	if len(number) != 11 {
+		t.Fatalf("confirmation number = %q; want 11 digits", number)
+	}
+	if flash := eval[string](b, `(document.querySelector(".alert-success")||{}).textContent||""`); !strings.Contains(flash, "inviata") {
+		t.Errorf("no flash message after sending: %q", flash)
+	}
+	// Going back finds nothing left to send: the draft went with the request.
+	b.do(chromedp.NavigateBack())
+	b.waitPath("/esempi/domanda")
+	b.visit(base+"/esempi/pratica/"+number, "kbd-status")
+	b.visit(base+"/esempi/registro", "register")
+	if rows := eval[int](b, `document.querySelectorAll("tbody tr").length`); rows != 1 {
+		t.Fatalf("%d example requests listed; want exactly 1", rows)
+	}
+}
+
+// The audit itself can fail: a page with an image without text and an
+// unlabelled field is caught (so a green run means something).
+func TestBrowser_AxeCatchesViolations(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	b.do(chromedp.Navigate(base + "/"))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("main").insertAdjacentHTML("beforeend", '<img src="/x.png"><input type="text">')`))
+	ids := map[string]bool{}
+	for _, v := range b.axeRun("broken") {
+		ids[v.ID] = true
+	}
+	if !ids["image-alt"] || !ids["label"] {
+		t.Fatalf("axe found %v; want image-alt and label", ids)
+	}
+}

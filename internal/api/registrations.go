@@ -1,0 +1,199 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/history"
+	"github.com/sportello/sportello/internal/protocol"
+	"github.com/sportello/sportello/internal/store"
+)
+
+const registrationsPath = "/api/v1/registrations"
+
+// Case kind and event kinds of registrations in the case history (ST-1).
+const (
+	caseRegistration = "registration"
+	eventRegistered  = "registered"
+)
+
+type createRegistrationInput struct {
+	IdempotencyKey
+	Body NewRegistration
+}
+
+type createRegistrationOutput struct {
+	Status   int
+	Location string `header:"Location" doc:"The registration's address."`
+	Replayed string `header:"Idempotent-Replayed" enum:"true" doc:"\"true\" when this is the stored response of an earlier request with the same Idempotency-Key."`
+	Body     Registration
+}
+
+// createRegistration registers an incoming document in the general
+// protocol register (PROT-1, PROT-2), with its history event (ST-1) and
+// audit entry (AUD-1), at most once per Idempotency-Key (PROT-3).
+func (a *API) createRegistration(ctx context.Context, in *createRegistrationInput) (*createRegistrationOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	n := protocol.NewRegistration{
+		Register:      protocol.General,
+		Kind:          strings.TrimSpace(in.Body.Kind),
+		Subject:       strings.TrimSpace(in.Body.Subject),
+		Correspondent: strings.TrimSpace(in.Body.Correspondent),
+		Payload:       in.Body.Content, // registered exactly as sent: the digest is over these bytes
+		Actor:         p.Actor,
+		Channel:       history.ChannelAPI,
+	}
+	if err := checkNewRegistration(n); err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	c, replayed, err := once(ctx, a.db, "POST "+registrationsPath, in.Key, in.Body, func(tx *store.Tx) (created[Registration], error) {
+		r, err := tx.Register(ctx, n)
+		if err != nil {
+			return created[Registration]{}, err
+		}
+		id := strconv.FormatInt(r.ID, 10)
+		payload, _ := json.Marshal(map[string]string{"number": r.Number.String()})
+		if _, err := tx.AppendEvent(ctx, history.Event{CaseKind: caseRegistration, CaseID: id, Kind: eventRegistered,
+			Actor: p.Actor, Channel: history.ChannelAPI, Payload: string(payload)}); err != nil {
+			return created[Registration]{}, err
+		}
+		detail, _ := json.Marshal(map[string]any{"registration": r.ID, "register": r.Register, "number": r.Number.String()})
+		if err := tx.Audit(audit.Entry{Actor: p.Actor, Channel: history.ChannelAPI, Action: "registration.create",
+			Subject: "registration:" + id, Detail: string(detail)}); err != nil {
+			return created[Registration]{}, err
+		}
+		return created[Registration]{Location: registrationsPath + "/" + id, Body: registrationOut(r, false)}, nil
+	})
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	out := &createRegistrationOutput{Status: c.Status, Location: c.Location, Body: c.Body}
+	if replayed {
+		out.Replayed = Replayed
+	}
+	return out, nil
+}
+
+// checkNewRegistration adds what the API requires to the domain's checks:
+// a correspondent (DPR 445/2000 art. 53) and a bounded content.
+func checkNewRegistration(n protocol.NewRegistration) error {
+	fields := map[string]string{}
+	if err := n.Validate(); err != nil {
+		ae, ok := errors.AsType[*apperr.Error](err)
+		if !ok || ae.Code != apperr.Invalid {
+			return err
+		}
+		maps.Copy(fields, ae.Fields)
+	}
+	if n.Correspondent == "" {
+		fields["correspondent"] = "Indicare il mittente."
+	}
+	if len(n.Payload) > MaxContentBytes {
+		fields["content"] = "Il contenuto supera la dimensione massima di 64 KiB (65.536 byte)."
+	}
+	if len(fields) > 0 {
+		return &apperr.Error{Code: apperr.Invalid, Message: "La registrazione contiene errori.", Fields: fields}
+	}
+	return nil
+}
+
+type listRegistrationsInput struct {
+	PageParams
+	Register string `query:"register" enum:"protocollo,certificati" doc:"Only this register."`
+	Year     int    `query:"year" minimum:"2000" maximum:"9999" doc:"Only this year of registration (Europe/Rome)."`
+}
+
+// listRegistrations lists registrations in register, year and number order.
+func (a *API) listRegistrations(ctx context.Context, in *listRegistrationsInput) (*PageOutput[Registration], error) {
+	f := store.RegistrationFilter{Register: protocol.Register(in.Register), Year: in.Year,
+		Limit: in.PerPage, Offset: in.offset()}
+	rs, total, err := a.db.FindRegistrations(ctx, f)
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	items := make([]Registration, 0, len(rs))
+	for _, r := range rs {
+		// One query per item: the store has no batch lookup of annulments
+		// yet; a page holds at most MaxPerPage items.
+		annulled, err := a.annulment(ctx, r.ID)
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
+		items = append(items, registrationOut(r, annulled != nil))
+	}
+	q := url.Values{}
+	if in.Register != "" {
+		q.Set("register", in.Register)
+	}
+	if in.Year != 0 {
+		q.Set("year", strconv.Itoa(in.Year))
+	}
+	return newPage(in.PageParams, items, total, registrationsPath, q), nil
+}
+
+// annulment returns the annulment of a registration, nil if it has none.
+func (a *API) annulment(ctx context.Context, id int64) (*protocol.Annulment, error) {
+	an, err := a.db.FindAnnulment(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &an, nil
+}
+
+type getRegistrationInput struct {
+	ID int64 `path:"id" minimum:"1" doc:"The registration's identifier."`
+}
+
+type getRegistrationOutput struct {
+	Body RegistrationDetail
+}
+
+// getRegistration returns a registration with its content, annulment and
+// history. The read is audited (AUD-1) before anything is returned.
+func (a *API) getRegistration(ctx context.Context, in *getRegistrationInput) (*getRegistrationOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	r, err := a.db.FindRegistrationByID(ctx, in.ID)
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	an, err := a.annulment(ctx, r.ID)
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	events, err := a.db.CaseHistory(ctx, caseRegistration, id)
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	out := &getRegistrationOutput{Body: RegistrationDetail{
+		Registration: registrationOut(r, an != nil),
+		Content:      r.Payload,
+		History:      make([]Event, 0, len(events)),
+	}}
+	if an != nil {
+		out.Body.Annulment = annulmentOut(*an)
+	}
+	for _, e := range events {
+		ev, err := eventOut(e)
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
+		out.Body.History = append(out.Body.History, ev)
+	}
+	detail, _ := json.Marshal(map[string]any{"registration": r.ID, "number": r.Number.String()})
+	if err := a.db.Audit(ctx, audit.Entry{Actor: p.Actor, Channel: history.ChannelAPI, Action: "registration.read",
+		Subject: "registration:" + id, Detail: string(detail)}); err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	return out, nil
+}
