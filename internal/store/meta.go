@@ -39,3 +39,16 @@ func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	}
 	return n == 0, nil
 }
+
+// EnsureMeta sets key to value unless it is already set, and returns the
+// stored value: several nodes starting together agree on one value.
+func (db *DB) EnsureMeta(ctx context.Context, key, value string) (string, error) {
+	err := db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value)
+		return tx.db.storeErr("ensure meta", err)
+	})
+	if err != nil {
+		return "", err
+	}
+	return db.Meta(ctx, key)
+}
