@@ -34,6 +34,21 @@ if [ -z "${SPORTELLO_TEST_POSTGRES:-}" ]; then
 fi
 [ -n "${SPORTELLO_TEST_POSTGRES:-}" ] && echo "== PostgreSQL tests on ${SPORTELLO_TEST_POSTGRES%%\?*}"
 
+# Browser tests need Debian's Chromium; CI installs it, locally they skip
+# with a message when it is missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if $ci; then
+    echo "== installing Chromium"
+    (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null)) || true
+    if ! command -v chromium >/dev/null 2>&1; then
+      echo "FAIL: Chromium could not be installed and CI=true makes the browser tests mandatory" >&2
+      exit 1
+    fi
+  else
+    echo "NOTE: Chromium not found: browser tests are skipped (apt-get install -y chromium)"
+  fi
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
 if [ -n "$unformatted" ]; then
