@@ -384,3 +384,47 @@ func TestBrowser_AxeCatchesViolations(t *testing.T) {
 		t.Fatalf("axe found %v; want image-alt and label", ids)
 	}
 }
+
+// Two minutes before a form expires a warning appears and takes focus; its
+// button renews the form without losing what was typed.
+func TestBrowser_SessionWarning(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env(), "--form-timeout", "2m3s")
+	defer stop()
+	b.do(chromedp.Navigate(base + "/esempi/domanda"))
+	b.do(chromedp.WaitReady("#nome"))
+	b.do(chromedp.Focus("#nome"))
+	b.key("Maria Bianchi")
+	token := eval[string](b, `document.querySelector("input[name=_token]").value`)
+	var shown bool
+	for range 100 {
+		if shown = eval[bool](b, `!document.getElementById("session-warning").hidden`); shown {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !shown {
+		t.Fatal("the session warning did not appear two minutes before expiry")
+	}
+	if txt := eval[string](b, `document.activeElement.textContent.trim()`); txt != "Continua" {
+		t.Fatalf("focus is on %q; want the warning's button", txt)
+	}
+	b.check("session-warning")
+	b.key("\r")
+	for range 50 {
+		if eval[bool](b, `document.getElementById("session-warning").hidden`) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !eval[bool](b, `document.getElementById("session-warning").hidden`) {
+		t.Fatal("the warning stayed after choosing to continue")
+	}
+	if eval[string](b, `document.querySelector("input[name=_token]").value`) == token {
+		t.Fatal("the form's token was not renewed")
+	}
+	if v := eval[string](b, `document.getElementById("nome").value`); v != "Maria Bianchi" {
+		t.Fatalf("typed text lost: %q", v)
+	}
+}

@@ -236,7 +236,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
-		Secure: cfg.HTTPS(), Examples: cfg.Demo})
+		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout})
 	if err != nil {
 		return err
 	}

@@ -31,9 +31,10 @@ type Config struct {
 	ExpectHead      string // audit verify: a head recorded earlier, "seq:hash"
 	ShutdownTimeout time.Duration
 	DrainDelay      time.Duration
-	Secret          []byte   // keys form tokens; shared by all nodes
-	APITokensFile   string   // stopgap bearer tokens for the API until identity lands
-	PublicURL       *url.URL // how users reach the service; https turns on Secure cookies and HSTS
+	Secret          []byte        // keys form tokens; shared by all nodes
+	APITokensFile   string        // stopgap bearer tokens for the API until identity lands
+	FormTimeout     time.Duration // how long a form stays valid; warned 2 minutes before
+	PublicURL       *url.URL      // how users reach the service; https turns on Secure cookies and HSTS
 }
 
 // HTTPS reports whether users reach the service over HTTPS.
@@ -72,6 +73,7 @@ var settings = []setting{
 	{"public-url", "SPORTELLO_PUBLIC_URL", "", "the address users reach, e.g. https://sportello.example.it (https: Secure cookies and HSTS)", false},
 	{"expect-head", "SPORTELLO_AUDIT_EXPECT_HEAD", "", "audit verify: a chain head recorded earlier (seq:hash) that must still be in the chain", false},
 	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
+	{"form-timeout", "SPORTELLO_FORM_TIMEOUT", "30m", "how long a form page stays valid (users are warned 2 minutes before; what they typed is kept)", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 }
 
@@ -133,6 +135,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
 		problems = append(problems, "--shutdown-timeout: want a duration such as 30s")
+	}
+	if c.FormTimeout, err = time.ParseDuration(*vals["form-timeout"]); err != nil || c.FormTimeout < 2*time.Minute {
+		problems = append(problems, "--form-timeout: want a duration of at least 2m, such as 30m")
 	}
 	if c.DrainDelay, err = time.ParseDuration(*vals["drain-delay"]); err != nil || c.DrainDelay < 0 {
 		problems = append(problems, "--drain-delay: want a duration such as 5s")
