@@ -128,6 +128,12 @@ func (a *API) listRegistrations(ctx context.Context, in *listRegistrationsInput)
 		}
 		items = append(items, registrationOut(r, annulled != nil))
 	}
+	// The list shows correspondents (codici fiscali): each person whose
+	// identifier was shown gets an entry in the audit trail (AUD-1), so they
+	// can later see who looked.
+	if err := a.auditList(ctx, rs); err != nil {
+		return nil, a.fail(ctx, err)
+	}
 	q := url.Values{}
 	if in.Register != "" {
 		q.Set("register", in.Register)
@@ -136,6 +142,32 @@ func (a *API) listRegistrations(ctx context.Context, in *listRegistrationsInput)
 		q.Set("year", strconv.Itoa(in.Year))
 	}
 	return newPage(in.PageParams, items, total, registrationsPath, q), nil
+}
+
+// auditList records who saw which correspondents in a list.
+func (a *API) auditList(ctx context.Context, rs []protocol.Registration) error {
+	p, _ := PrincipalFrom(ctx)
+	seen := map[string][]int64{}
+	var order []string
+	for _, r := range rs {
+		if r.Correspondent == "" {
+			continue
+		}
+		if _, ok := seen[r.Correspondent]; !ok {
+			order = append(order, r.Correspondent)
+		}
+		seen[r.Correspondent] = append(seen[r.Correspondent], r.ID)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	entries := make([]audit.Entry, 0, len(order))
+	for _, c := range order {
+		detail, _ := json.Marshal(map[string]any{"registrations": seen[c]})
+		entries = append(entries, audit.Entry{Actor: p.Actor, Channel: history.ChannelAPI, Action: "registration.list",
+			Subject: "person:" + c, Detail: string(detail)})
+	}
+	return a.db.Audit(ctx, entries...)
 }
 
 // annulment returns the annulment of a registration, nil if it has none.

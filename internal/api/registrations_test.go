@@ -221,6 +221,24 @@ func TestListRegistrations(t *testing.T) {
 				}
 			})
 		}
+		// REQ AUD-1: each list call that showed a person's codice fiscale is
+		// in that person's audit trail, naming who looked.
+		trail, err := e.db.AuditTrail(context.Background(), "person:RSSMRA56L12H501D", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists := 0
+		for _, en := range trail {
+			if en.Action == "registration.list" {
+				lists++
+				if en.Actor == "" || en.Channel != "api" {
+					t.Errorf("list audit entry %+v lacks actor or channel", en)
+				}
+			}
+		}
+		if lists != 3 { // pages 1-3 showed the person; page 4 was empty
+			t.Errorf("%d list reads audited for the person, want 3", lists)
+		}
 		// Defaults and filters: all registers, 20 per page; another year is empty.
 		var all api.Page[api.Registration]
 		decode(t, e.do(request{path: "/api/v1/registrations", token: tokenAdmin}), &all)
