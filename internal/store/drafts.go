@@ -49,6 +49,24 @@ func (db *DB) FindDraft(ctx context.Context, owner, form string) (Draft, error) 
 	return d, nil
 }
 
+// TakeDraft reads and deletes the owner's unexpired draft of a form in the
+// submitting transaction: of two submissions of one draft (two tabs, two
+// nodes) only the first finds it; the second gets NotFound. On PostgreSQL
+// the row is locked, so the second waits for the first to finish.
+func (tx *Tx) TakeDraft(ctx context.Context, owner, form string) (Draft, error) {
+	d := Draft{Owner: owner, Form: form}
+	err := tx.queryRow(ctx, `SELECT data, updated_at, expires_at FROM drafts WHERE owner = ? AND form = ? AND expires_at > ?`+tx.db.d.forUpdate(),
+		owner, form, tx.now).Scan(&d.Data, &d.UpdatedAt, &d.ExpiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, apperr.New(apperr.NotFound, "Nessuna bozza salvata.")
+	}
+	if err != nil {
+		return d, tx.db.storeErr("take draft", err)
+	}
+	d.UpdatedAt, d.ExpiresAt = d.UpdatedAt.UTC(), d.ExpiresAt.UTC()
+	return d, tx.DeleteDraft(ctx, owner, form)
+}
+
 // DeleteDraft removes a draft inside a transaction, typically the one that
 // submits it.
 func (tx *Tx) DeleteDraft(ctx context.Context, owner, form string) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/protocol"
 	"github.com/sportello/sportello/internal/store"
@@ -61,9 +62,9 @@ func (a exampleAnswers) validate(now time.Time) []FieldError {
 	}
 	if strings.TrimSpace(a.Born) == "" {
 		errs = append(errs, FieldError{"nascita", "example.err.born.missing"})
-	} else if d, err := time.Parse("02/01/2006", strings.TrimSpace(a.Born)); err != nil {
+	} else if d, err := time.ParseInLocation("02/01/2006", strings.TrimSpace(a.Born), clock.Rome); err != nil {
 		errs = append(errs, FieldError{"nascita", "example.err.born.format"})
-	} else if d.After(now) || d.Year() < 1900 {
+	} else if today := now.In(clock.Rome); d.After(today) || d.Year() < 1900 {
 		errs = append(errs, FieldError{"nascita", "example.err.born.range"})
 	}
 	ok := false
@@ -207,7 +208,9 @@ func (s *Server) exampleSubmit(w http.ResponseWriter, r *http.Request) {
 	// The token's nonce is the idempotency key: a double click or a retry
 	// returns the first submission's number instead of registering twice.
 	out, err := s.db.Once(r.Context(), owner, "form:"+nonce, "esempio-invia", func(tx *store.Tx) (string, error) {
-		d, err := s.db.FindDraft(r.Context(), owner, exampleForm)
+		// Taken (read and deleted) inside the transaction: two tabs
+		// submitting the same draft register it once.
+		d, err := tx.TakeDraft(r.Context(), owner, exampleForm)
 		if err != nil {
 			return "", err
 		}
@@ -227,9 +230,6 @@ func (s *Server) exampleSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := tx.Audit(audit.Entry{Actor: owner, Channel: history.ChannelWeb, Action: "registration.create",
 			Subject: "registration:" + caseID, Detail: fmt.Sprintf(`{"number":%q}`, reg.Number)}); err != nil {
-			return "", err
-		}
-		if err := tx.DeleteDraft(r.Context(), owner, exampleForm); err != nil {
 			return "", err
 		}
 		return reg.Number.String(), nil

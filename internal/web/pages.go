@@ -15,7 +15,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 
 // content serves an information page written per language in
 // templates/content/<name>.<lang>.html.
-func (s *Server) content(name, titleKey, parentKey string) http.HandlerFunc {
+func (s *Server) content(name, titleKey string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v := s.view(r, titleKey, nil)
 		v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}}

@@ -7,10 +7,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/{hash}/{path...}", s.assets)
 
 	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /informazioni/cure-termali", s.content("cure-termali", "page.cbt.title", "nav.cbt"))
-	mux.HandleFunc("GET /informazioni/invalidita-civile", s.content("invalidita-civile", "page.inv.title", "nav.inv"))
-	mux.HandleFunc("GET /privacy", s.content("privacy", "page.privacy.title", ""))
-	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title", ""))
+	mux.HandleFunc("GET /informazioni/cure-termali", s.content("cure-termali", "page.cbt.title"))
+	mux.HandleFunc("GET /informazioni/invalidita-civile", s.content("invalidita-civile", "page.inv.title"))
+	mux.HandleFunc("GET /privacy", s.content("privacy", "page.privacy.title"))
+	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title"))
 	mux.HandleFunc("GET /lingua/{lang}", s.switchLang)
 	mux.HandleFunc("POST /sessione/rinnova", s.renewForm)
 

@@ -284,7 +284,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	w.Write(buf.Bytes())
 }
 
-// notFound renders the Italian 404 page.
+// notFound renders the 404 page in the visitor's language.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusNotFound, "notfound", s.view(r, "notfound.title", nil))
 }
@@ -311,9 +311,21 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request, v *View) stri
 	return v.T(c.Value)
 }
 
-// localPath accepts only a path on this site, for redirects.
+// localPath accepts only a path on this site, for redirects: it must start
+// with one "/", and contain no backslash, whitespace or control character
+// (browsers drop tabs and newlines from URLs, so "/\t/evil.example" would
+// become "//evil.example", another site).
 func localPath(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if p == "" || p[0] != '/' {
+		return "/"
+	}
+	for _, c := range p {
+		if c <= ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") {
 		return "/"
 	}
 	return p
