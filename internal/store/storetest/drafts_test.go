@@ -36,8 +36,12 @@ func TestDrafts(t *testing.T) {
 			t.Fatalf("expired draft = %v; want NotFound", err)
 		}
 		db.SaveDraft(ctx, "citizen:A", "cbt", `{"step":3}`, time.Hour)
-		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteDraft(ctx, "citizen:A", "cbt") }); err != nil {
-			t.Fatal(err)
+		var taken store.Draft
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) { taken, err = tx.TakeDraft(ctx, "citizen:A", "cbt"); return err }); err != nil || taken.Data != `{"step":3}` {
+			t.Fatalf("TakeDraft = %+v, %v", taken, err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := tx.TakeDraft(ctx, "citizen:A", "cbt"); return err }); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("second TakeDraft = %v; want NotFound (submitted once)", err)
 		}
 		if _, err := db.FindDraft(ctx, "citizen:A", "cbt"); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("submitted draft = %v; want NotFound", err)
