@@ -57,7 +57,7 @@ var spec = map[identity.Role][]string{
 		"certificate:create:*", "certificate:read:own", "certificate:update:own", "certificate:list:own",
 		"person:read:own", "person:update:own",
 	},
-	identity.RoleIntermediary: {"person:act_for:mandated", "person:read:own"},
+	identity.RoleIntermediary:  {"person:act_for:mandated", "person:read:own"},
 	identity.RoleContactCentre: {"person:act_for:*"},
 	identity.RoleOffice: {
 		"registration:read:*", "registration:list:*", "registration:create:*",
