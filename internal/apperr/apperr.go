@@ -16,13 +16,15 @@ type Code string
 
 // The error codes. Adapters map them to HTTP status codes in one table.
 const (
-	Invalid     Code = "invalid"     // the input is wrong; see Fields
-	NotFound    Code = "not_found"   // the thing does not exist or is not visible to the actor
-	Conflict    Code = "conflict"    // the request clashes with the current state
-	Forbidden   Code = "forbidden"   // the actor may not do this
-	Exhausted   Code = "exhausted"   // a finite resource (e.g. a yearly register) is used up
-	Unavailable Code = "unavailable" // a dependency is down; retrying later may work
-	Internal    Code = "internal"    // a bug or an unexpected failure
+	Invalid         Code = "invalid"         // the input is wrong; see Fields
+	NotFound        Code = "not_found"       // the thing does not exist or is not visible to the actor
+	Conflict        Code = "conflict"        // the request clashes with the current state
+	Forbidden       Code = "forbidden"       // the actor may not do this
+	Exhausted       Code = "exhausted"       // a finite resource (e.g. a yearly register) is used up
+	Throttled       Code = "throttled"       // too many attempts; retry later
+	Unauthenticated Code = "unauthenticated" // no valid login
+	Unavailable     Code = "unavailable"     // a dependency is down; retrying later may work
+	Internal        Code = "internal"        // a bug or an unexpected failure
 )
 
 // Error is an error a user or client can act on.

@@ -1,0 +1,67 @@
+package identity
+
+import (
+	"time"
+)
+
+// Person is a record of the person registry (ARCA): personal data and
+// residence as the agency holds them (CBT-2 shows them read-only).
+type Person struct {
+	FiscalCode   string
+	GivenName    string
+	FamilyName   string
+	BirthDate    string // YYYY-MM-DD
+	BirthPlace   string
+	Sex          string // M or F
+	Address      string
+	Postcode     string
+	Municipality string
+	Province     string
+}
+
+// FullName is "given family".
+func (p Person) FullName() string { return p.GivenName + " " + p.FamilyName }
+
+// Grant is a role held by a user, with its scope.
+type Grant struct {
+	Role      Role
+	Scope     string
+	GrantedAt time.Time
+	GrantedBy string
+}
+
+// User is a person's account: the PIN and the roles.
+type User struct {
+	ID            int64
+	FiscalCode    string
+	PINHash       string // "" until a PIN is issued
+	PINIssuedAt   time.Time
+	PINChannel    string // "online" (ID-1) or "counter" (ID-2)
+	MustChangePIN bool
+	FailedLogins  int
+	LockedUntil   time.Time
+	Roles         []Grant // live grants only
+}
+
+// HasRole returns the user's grant of role, if any.
+func (u User) HasRole(role Role) (Grant, bool) {
+	for _, g := range u.Roles {
+		if g.Role == role {
+			return g, true
+		}
+	}
+	return Grant{}, false
+}
+
+// Session is a login: the active role, and whom the user acts for.
+type Session struct {
+	TokenHash  string
+	UserID     int64
+	Role       Role
+	Scope      string
+	ActingFor  string
+	Channel    string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute end
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/identity"
+)
+
+// UpsertPerson stores a registry record (demo data, registry imports).
+func (tx *Tx) UpsertPerson(ctx context.Context, p identity.Person) error {
+	_, err := tx.exec(ctx, `INSERT INTO people (fiscal_code, given_name, family_name, birth_date, birth_place, sex,
+		address, postcode, municipality, province, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fiscal_code) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+		birth_date = excluded.birth_date, birth_place = excluded.birth_place, sex = excluded.sex, address = excluded.address,
+		postcode = excluded.postcode, municipality = excluded.municipality, province = excluded.province,
+		updated_at = excluded.updated_at`,
+		p.FiscalCode, p.GivenName, p.FamilyName, p.BirthDate, p.BirthPlace, p.Sex, p.Address, p.Postcode,
+		p.Municipality, p.Province, tx.now)
+	return tx.db.storeErr("upsert person", err)
+}
+
+// FindPerson returns a registry record, NotFound if the registry does not
+// know the codice fiscale.
+func (db *DB) FindPerson(ctx context.Context, fiscalCode string) (identity.Person, error) {
+	var p identity.Person
+	err := db.read.QueryRowContext(ctx, db.d.q(`SELECT fiscal_code, given_name, family_name, birth_date, birth_place, sex,
+		address, postcode, municipality, province FROM people WHERE fiscal_code = ?`), fiscalCode).Scan(
+		&p.FiscalCode, &p.GivenName, &p.FamilyName, &p.BirthDate, &p.BirthPlace, &p.Sex, &p.Address, &p.Postcode,
+		&p.Municipality, &p.Province)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, apperr.New(apperr.NotFound, "Persona non presente in anagrafe.")
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: find person: %w", err)
+	}
+	return p, nil
+}
+
+// EnsureUser returns the account of a person, creating it (without PIN or
+// roles) if needed.
+func (tx *Tx) EnsureUser(ctx context.Context, fiscalCode string) (int64, error) {
+	if _, err := tx.exec(ctx, `INSERT INTO users (fiscal_code, pin_hash, pin_channel, must_change_pin, failed_logins, created_at)
+		VALUES (?, '', '', 0, 0, ?) ON CONFLICT (fiscal_code) DO NOTHING`, fiscalCode, tx.now); err != nil {
+		return 0, tx.db.storeErr("ensure user", err)
+	}
+	var id int64
+	err := tx.queryRow(ctx, `SELECT id FROM users WHERE fiscal_code = ?`, fiscalCode).Scan(&id)
+	return id, tx.db.storeErr("ensure user", err)
+}
+
+// SetPIN replaces a user's PIN hash and unlocks the account.
+func (tx *Tx) SetPIN(ctx context.Context, userID int64, hash, channel string, mustChange bool) error {
+	_, err := tx.exec(ctx, `UPDATE users SET pin_hash = ?, pin_issued_at = ?, pin_channel = ?, must_change_pin = ?,
+		failed_logins = 0, locked_until = NULL WHERE id = ?`, hash, tx.now, channel, boolInt(mustChange), userID)
+	return tx.db.storeErr("set PIN", err)
+}
+
+// GrantRole gives a user a role (idempotent: granting again changes nothing).
+func (tx *Tx) GrantRole(ctx context.Context, userID int64, role identity.Role, scope, by string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO user_roles (user_id, role, scope, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, role, scope) DO NOTHING`, userID, string(role), scope, tx.now, by)
+	if err != nil {
+		return false, tx.db.storeErr("grant role", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, tx.db.storeErr("grant role", err)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// FindUserByFiscalCode returns an account with its live roles.
+func (db *DB) FindUserByFiscalCode(ctx context.Context, fiscalCode string) (identity.User, error) {
+	return db.findUser(ctx, "fiscal_code = ?", fiscalCode)
+}
+
+// FindUserByID returns an account with its live roles.
+func (db *DB) FindUserByID(ctx context.Context, id int64) (identity.User, error) {
+	return db.findUser(ctx, "id = ?", id)
+}
+
+func (db *DB) findUser(ctx context.Context, where string, arg any) (identity.User, error) {
+	var u identity.User
+	var issued, locked sql.NullTime
+	var must int
+	err := db.read.QueryRowContext(ctx, db.d.q(`SELECT id, fiscal_code, pin_hash, pin_issued_at, pin_channel, must_change_pin,
+		failed_logins, locked_until FROM users WHERE `+where), arg).Scan(&u.ID, &u.FiscalCode, &u.PINHash, &issued,
+		&u.PINChannel, &must, &u.FailedLogins, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.New(apperr.NotFound, "Utente non trovato.")
+	}
+	if err != nil {
+		return u, fmt.Errorf("store: find user: %w", err)
+	}
+	u.MustChangePIN = must != 0
+	if issued.Valid {
+		u.PINIssuedAt = issued.Time.UTC()
+	}
+	if locked.Valid {
+		u.LockedUntil = locked.Time.UTC()
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.q(`SELECT role, scope, granted_at, granted_by FROM user_roles
+		WHERE user_id = ? AND revoked_at IS NULL ORDER BY granted_at, role`), u.ID)
+	if err != nil {
+		return u, fmt.Errorf("store: user roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g identity.Grant
+		var role string
+		if err := rows.Scan(&role, &g.Scope, &g.GrantedAt, &g.GrantedBy); err != nil {
+			return u, fmt.Errorf("store: scan role: %w", err)
+		}
+		g.Role, g.GrantedAt = identity.Role(role), g.GrantedAt.UTC()
+		u.Roles = append(u.Roles, g)
+	}
+	return u, rows.Err()
+}
+
+// RecordLoginFailure counts a failed login and locks the account for
+// lockFor once max failures in a row are reached. It returns the lock's end
+// (zero if not locked).
+func (tx *Tx) RecordLoginFailure(ctx context.Context, userID int64, max int, lockFor time.Duration) (time.Time, error) {
+	var n int
+	if err := tx.queryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, userID).Scan(&n); err != nil {
+		return time.Time{}, tx.db.storeErr("login failure", err)
+	}
+	if n < max {
+		return time.Time{}, nil
+	}
+	until := tx.now.Add(lockFor)
+	_, err := tx.exec(ctx, `UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?`, until, userID)
+	return until, tx.db.storeErr("lock account", err)
+}
+
+// RecordLoginSuccess resets the failure count.
+func (tx *Tx) RecordLoginSuccess(ctx context.Context, userID int64) error {
+	_, err := tx.exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, userID)
+	return tx.db.storeErr("login success", err)
+}
+
+// CreateSession stores a new session.
+func (tx *Tx) CreateSession(ctx context.Context, s identity.Session) error {
+	_, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, user_id, role, scope, acting_for, channel, created_at,
+		last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.TokenHash, s.UserID, string(s.Role), s.Scope,
+		s.ActingFor, s.Channel, s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
+	return tx.db.storeErr("create session", err)
+}
+
+// FindSession returns a live session by token hash: not revoked, not past
+// its absolute end, and seen within idle. NotFound otherwise.
+func (db *DB) FindSession(ctx context.Context, tokenHash string, idle time.Duration) (identity.Session, error) {
+	var s identity.Session
+	var role string
+	now := db.now()
+	err := db.read.QueryRowContext(ctx, db.d.q(`SELECT token_hash, user_id, role, scope, acting_for, channel, created_at,
+		last_seen_at, expires_at FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ?`),
+		tokenHash, now, now.Add(-idle)).Scan(&s.TokenHash, &s.UserID, &role, &s.Scope, &s.ActingFor, &s.Channel,
+		&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, apperr.New(apperr.NotFound, "Sessione scaduta o inesistente.")
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: find session: %w", err)
+	}
+	s.Role = identity.Role(role)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
+	return s, nil
+}
+
+// TouchSession records activity on a session (idle timeout).
+func (tx *Tx) TouchSession(ctx context.Context, tokenHash string) error {
+	_, err := tx.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, tx.now, tokenHash)
+	return tx.db.storeErr("touch session", err)
+}
+
+// UpdateSession changes a session's active role or whom it acts for.
+func (tx *Tx) UpdateSession(ctx context.Context, tokenHash string, role identity.Role, scope, actingFor, channel string) error {
+	_, err := tx.exec(ctx, `UPDATE sessions SET role = ?, scope = ?, acting_for = ?, channel = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		string(role), scope, actingFor, channel, tokenHash)
+	return tx.db.storeErr("update session", err)
+}
+
+// RevokeSession ends one session; RevokeSessions ends all of a user's.
+func (tx *Tx) RevokeSession(ctx context.Context, tokenHash string) error {
+	_, err := tx.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`, tx.now, tokenHash)
+	return tx.db.storeErr("revoke session", err)
+}
+
+// RevokeSessions ends every session of a user ("log out everywhere", PIN
+// change or revocation) and returns how many were open.
+func (tx *Tx) RevokeSessions(ctx context.Context, userID int64) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.now, userID)
+	if err != nil {
+		return 0, tx.db.storeErr("revoke sessions", err)
+	}
+	return res.RowsAffected()
+}
+
+// RevokeOtherSessions ends every session of a user but one (after a PIN
+// change, the session that made it stays).
+func (tx *Tx) RevokeOtherSessions(ctx context.Context, userID int64, keepHash string) error {
+	_, err := tx.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND token_hash <> ? AND revoked_at IS NULL`,
+		tx.now, userID, keepHash)
+	return tx.db.storeErr("revoke other sessions", err)
+}
