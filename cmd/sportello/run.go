@@ -256,7 +256,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		log.Warn("API tokens come from a static file: a stopgap until identity exists", "tokens", tokens.Len())
 		apiAuth = tokens
 	}
-	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth}).Routes(mux)
+	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth, Catalogue: cat}).Routes(mux)
 	pages.Routes(mux)
 	var inflight httpx.InFlight
 	handler := httpx.Chain(mux,

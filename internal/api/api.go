@@ -14,6 +14,7 @@ import (
 
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
+	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -29,6 +30,9 @@ type Options struct {
 	// Auth authenticates bearer tokens. If nil, every protected operation
 	// answers 401.
 	Auth Authenticator
+	// Catalogue gives the API's messages (keys "api.…") in the client's
+	// language; the embedded catalogue (i18n.Load) if nil.
+	Catalogue *i18n.Catalogue
 }
 
 // API is the JSON API. Build it with New and mount it with Routes.
@@ -38,6 +42,7 @@ type API struct {
 	log     *slog.Logger
 	version string
 	auth    Authenticator
+	cat     *i18n.Catalogue
 
 	huma    huma.API
 	routes  []route        // in registration order
@@ -57,7 +62,7 @@ const OpenAPIPath = "/api/openapi.json"
 // New builds the API and its OpenAPI document.
 func New(opts Options) *API {
 	a := &API{db: opts.DB, clock: opts.Clock, log: opts.Logger, version: opts.Version, auth: opts.Auth,
-		inner: http.NewServeMux()}
+		cat: opts.Catalogue, inner: http.NewServeMux()}
 	if a.clock == nil {
 		a.clock = clock.System{}
 	}
@@ -66,6 +71,13 @@ func New(opts Options) *API {
 	}
 	if a.auth == nil {
 		a.auth = denyAll{}
+	}
+	if a.cat == nil {
+		cat, err := i18n.Load()
+		if err != nil {
+			panic(fmt.Sprintf("api: %v", err)) // the catalogue is embedded and tested
+		}
+		a.cat = cat
 	}
 	if a.version == "" {
 		a.version = "dev"
@@ -167,7 +179,7 @@ func (a *API) guard(h http.Handler) http.Handler {
 				hdr.Set(httpx.HeaderRequestID, id)
 			}
 			hdr.Set("Cache-Control", "no-store, private")
-			writeProblem(w, r, internalProblem(id))
+			a.writeProblem(w, r, internalProblem(id))
 		}()
 		h.ServeHTTP(gw, r)
 	})
@@ -203,11 +215,11 @@ func (a *API) unmatched(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allowed) == 0 {
-		writeProblem(w, r, &problem{status: http.StatusNotFound, detail: msgNotFound})
+		a.writeProblem(w, r, &problem{status: http.StatusNotFound, detail: msgNotFound})
 		return
 	}
 	list := strings.Join(allowed, ", ")
-	writeProblem(w, r, &problem{status: http.StatusMethodNotAllowed, detail: msgMethod.format(r.Method, list),
+	a.writeProblem(w, r, &problem{status: http.StatusMethodNotAllowed, detail: msgMethod.format(r.Method, list),
 		header: http.Header{"Allow": {list}}})
 }
 

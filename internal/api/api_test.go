@@ -17,6 +17,7 @@ import (
 	"github.com/sportello/sportello/internal/api"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
+	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
 )
@@ -104,9 +105,13 @@ func newEnv(t *testing.T, tg storetest.Target) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &syncBuffer{}
 	a := api.New(api.Options{DB: db, Clock: clk, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Version: "1.2.3", Auth: testAuth{st}})
+		Version: "1.2.3", Auth: testAuth{st}, Catalogue: cat})
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	a.Routes(mux)
 	srv := httptest.NewServer(httpx.Chain(mux, httpx.RequestID))

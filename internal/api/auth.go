@@ -82,25 +82,25 @@ func (a *API) authenticate(hctx huma.Context, next func(huma.Context)) {
 	r, w := humago.Unwrap(hctx)
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
-		writeProblem(w, r, &problem{status: http.StatusUnauthorized, detail: msgNoToken,
+		a.writeProblem(w, r, &problem{status: http.StatusUnauthorized, detail: msgNoToken,
 			header: http.Header{"Www-Authenticate": {`Bearer realm="sportello"`}}})
 		return
 	}
 	p, err := a.auth.Authenticate(r.Context(), token)
 	switch {
 	case errors.Is(err, ErrInvalidToken):
-		writeProblem(w, r, &problem{status: http.StatusUnauthorized, detail: msgBadToken,
+		a.writeProblem(w, r, &problem{status: http.StatusUnauthorized, detail: msgBadToken,
 			header: http.Header{"Www-Authenticate": {`Bearer realm="sportello", error="invalid_token"`}}})
 		return
 	case err != nil:
-		writeProblem(w, r, a.fail(r.Context(), err))
+		a.writeProblem(w, r, a.fail(r.Context(), err))
 		return
 	case p.Actor == "" || p.Role == "":
-		writeProblem(w, r, a.fail(r.Context(), errors.New("api: authenticator returned a principal without actor or role")))
+		a.writeProblem(w, r, a.fail(r.Context(), errors.New("api: authenticator returned a principal without actor or role")))
 		return
 	}
 	if !slices.Contains(roles, p.Role) {
-		writeProblem(w, r, &problem{status: http.StatusForbidden, detail: msgRole.format(p.Role)})
+		a.writeProblem(w, r, &problem{status: http.StatusForbidden, detail: msgRole.format(p.Role)})
 		return
 	}
 	next(huma.WithValue(hctx, principalKey{}, p))

@@ -15,8 +15,9 @@
 //     values sent by the client are never echoed. Internal errors are
 //     logged in full and shown as a generic message with the request ID.
 //   - Titles and generic messages are Italian, or English when the
-//     client's Accept-Language prefers English (messages.go); messages from
-//     the domain stay as apperr gives them, in Italian.
+//     client's Accept-Language prefers English (i18n.Match); their texts
+//     are the "api." keys of the i18n catalogue (messages.go). Messages
+//     from the domain stay as apperr gives them, in Italian.
 //   - Protected operations need "Authorization: Bearer <token>"; the
 //     Authenticator (StaticTokens until identity exists) gives the
 //     Principal, whose Actor is recorded in events and audit entries.

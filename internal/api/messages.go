@@ -3,121 +3,91 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
+
+	"github.com/sportello/sportello/internal/i18n"
 )
 
-// lang is a language the API speaks: Italian by default, English when the
-// client prefers it (Accept-Language).
-type lang int
-
-const (
-	italian lang = iota
-	english
-)
-
-func (l lang) String() string {
-	if l == english {
-		return "en"
-	}
-	return "it"
+// text is a message of a problem: a key of the catalogue (internal/i18n),
+// shown in the client's language, or a message that comes from the domain
+// (apperr), which exists only in Italian and is wrapped with same.
+type text struct {
+	key     string
+	args    []any
+	literal string
 }
 
-// langOf picks the response language from an Accept-Language header: English
-// if the client ranks English above Italian, Italian otherwise (also when it
-// names neither). Wildcards and unknown languages do not change the default.
-func langOf(acceptLanguage string) lang {
-	bestIT, bestEN := -1.0, -1.0
-	for part := range strings.SplitSeq(acceptLanguage, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			name, value, ok := strings.Cut(strings.TrimSpace(p), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(name), "q") {
-				v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-				if err != nil || v < 0 || v > 1 {
-					v = 0 // a malformed weight does not count
-				}
-				q = v
-			}
-		}
-		if q <= 0 {
-			continue
-		}
-		switch primary {
-		case "it":
-			bestIT = max(bestIT, q)
-		case "en":
-			bestEN = max(bestEN, q)
-		}
+// msg is the message of the catalogue under key.
+func msg(key string) text { return text{key: key} }
+
+func same(s string) text { return text{literal: s} }
+
+func (t text) in(c *i18n.Catalogue, l i18n.Lang) string {
+	if t.key == "" {
+		return t.literal
 	}
-	if bestEN > bestIT {
-		return english
-	}
-	return italian
+	return c.T(l, t.key, t.args...)
 }
 
-// text is a message in both languages. Messages that come from the domain
-// (apperr) exist only in Italian and are wrapped with same.
-type text struct{ it, en string }
-
-func same(s string) text { return text{it: s, en: s} }
-
-func (t text) in(l lang) string {
-	if l == english && t.en != "" {
-		return t.en
-	}
-	return t.it
-}
-
-// format fills the %-verbs of both versions with args.
+// format fills the %-verbs of the message with args.
 func (t text) format(args ...any) text {
-	return text{it: fmt.Sprintf(t.it, args...), en: fmt.Sprintf(t.en, args...)}
+	t.args = args
+	return t
 }
 
-// titles are the problem titles by HTTP status: RFC 9457 lets the title of
-// an "about:blank" problem be the status phrase localised for the client.
-var titles = map[int]text{
-	http.StatusBadRequest:            {"Richiesta non valida", "Bad Request"},
-	http.StatusUnauthorized:          {"Autenticazione richiesta", "Unauthorized"},
-	http.StatusForbidden:             {"Operazione non consentita", "Forbidden"},
-	http.StatusNotFound:              {"Non trovato", "Not Found"},
-	http.StatusMethodNotAllowed:      {"Metodo non consentito", "Method Not Allowed"},
-	http.StatusNotAcceptable:         {"Formato di risposta non disponibile", "Not Acceptable"},
-	http.StatusRequestTimeout:        {"Tempo scaduto", "Request Timeout"},
-	http.StatusConflict:              {"Conflitto", "Conflict"},
-	http.StatusRequestEntityTooLarge: {"Richiesta troppo grande", "Content Too Large"},
-	http.StatusUnsupportedMediaType:  {"Formato non supportato", "Unsupported Media Type"},
-	http.StatusUnprocessableEntity:   {"Dati non validi", "Unprocessable Content"},
-	http.StatusInternalServerError:   {"Errore interno", "Internal Server Error"},
-	http.StatusServiceUnavailable:    {"Servizio non disponibile", "Service Unavailable"},
+// String names the message without a catalogue, for Error.
+func (t text) String() string {
+	if t.key == "" {
+		return t.literal
+	}
+	if len(t.args) == 0 {
+		return t.key
+	}
+	return fmt.Sprintf("%s %v", t.key, t.args)
+}
+
+// titles are the catalogue keys of the problem titles by HTTP status: RFC
+// 9457 lets the title of an "about:blank" problem be the status phrase
+// localised for the client.
+var titles = map[int]string{
+	http.StatusBadRequest:            "api.title.400",
+	http.StatusUnauthorized:          "api.title.401",
+	http.StatusForbidden:             "api.title.403",
+	http.StatusNotFound:              "api.title.404",
+	http.StatusMethodNotAllowed:      "api.title.405",
+	http.StatusNotAcceptable:         "api.title.406",
+	http.StatusRequestTimeout:        "api.title.408",
+	http.StatusConflict:              "api.title.409",
+	http.StatusRequestEntityTooLarge: "api.title.413",
+	http.StatusUnsupportedMediaType:  "api.title.415",
+	http.StatusUnprocessableEntity:   "api.title.422",
+	http.StatusTooManyRequests:       "api.title.429",
+	http.StatusInternalServerError:   "api.title.500",
+	http.StatusServiceUnavailable:    "api.title.503",
 }
 
 func titleOf(status int) text {
-	if t, ok := titles[status]; ok {
-		return t
+	if key, ok := titles[status]; ok {
+		return msg(key)
 	}
 	return same(http.StatusText(status))
 }
 
 // Generic details, for problems that carry no message of their own.
 var (
-	msgInvalid       = text{"La richiesta contiene errori: vedere l'elenco errors.", "The request contains errors: see the errors list."}
-	msgBadRequest    = text{"La richiesta non è leggibile.", "The request cannot be read."}
-	msgBadJSON       = text{"Il corpo della richiesta non è un JSON valido.", "The request body is not valid JSON."}
-	msgBodyRequired  = text{"Manca il corpo della richiesta.", "The request body is missing."}
-	msgTooLarge      = text{"La richiesta supera la dimensione massima consentita.", "The request exceeds the maximum size allowed."}
-	msgMediaType     = text{"Inviare il corpo della richiesta come application/json.", "Send the request body as application/json."}
-	msgNotAcceptable = text{"Le risposte sono disponibili solo in JSON (application/json).", "Responses are only available as JSON (application/json)."}
-	msgTimeout       = text{"La richiesta è arrivata troppo lentamente.", "The request arrived too slowly."}
-	msgNotFound      = text{"Nessuna risorsa a questo indirizzo.", "There is nothing at this address."}
-	msgMethod        = text{"Il metodo %s non è consentito a questo indirizzo; metodi consentiti: %s.", "Method %s is not allowed at this address; allowed methods: %s."}
-	msgInternal      = text{"Si è verificato un errore interno. Riprovare più tardi; se il problema persiste, comunicare il codice %s.", "An internal error occurred. Please retry later; if the problem persists, quote the code %s."}
-	msgUnavailable   = text{"Il servizio non è al momento disponibile. Riprovare più tardi.", "The service is temporarily unavailable. Please retry later."}
-	msgNoToken       = text{"Autenticarsi con un token nell'intestazione Authorization: Bearer.", "Authenticate with a token in the Authorization: Bearer header."}
-	msgBadToken      = text{"Il token non è valido.", "The token is not valid."}
-	msgRole          = text{"Il ruolo %q non consente questa operazione.", "Role %q may not perform this operation."}
+	msgInvalid       = msg("api.detail.invalid")
+	msgBadRequest    = msg("api.detail.bad_request")
+	msgBodyRequired  = msg("api.detail.body_required")
+	msgTooLarge      = msg("api.detail.too_large")
+	msgMediaType     = msg("api.detail.media_type")
+	msgNotAcceptable = msg("api.detail.not_acceptable")
+	msgTimeout       = msg("api.detail.timeout")
+	msgNotFound      = msg("api.detail.not_found")
+	msgMethod        = msg("api.detail.method")   // method, allowed methods
+	msgInternal      = msg("api.detail.internal") // request ID
+	msgUnavailable   = msg("api.detail.unavailable")
+	msgNoToken       = msg("api.detail.no_token")
+	msgBadToken      = msg("api.detail.bad_token")
+	msgRole          = msg("api.detail.role") // role
 )
 
 // genericDetail is the detail of a problem huma raised, by status.

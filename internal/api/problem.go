@@ -15,6 +15,7 @@ import (
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/httpx"
+	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -37,6 +38,10 @@ func statusOf(code apperr.Code) int {
 		return http.StatusForbidden
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Throttled:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -61,7 +66,7 @@ type fieldError struct {
 	message  text
 }
 
-func (p *problem) Error() string             { return fmt.Sprintf("%d: %s", p.status, p.detail.en) }
+func (p *problem) Error() string             { return fmt.Sprintf("%d: %s", p.status, p.detail) }
 func (p *problem) GetStatus() int            { return p.status }
 func (p *problem) GetHeaders() http.Header   { return p.header }
 func (p *problem) ContentType(string) string { return "application/problem+json" }
@@ -70,13 +75,13 @@ func (p *problem) ContentType(string) string { return "application/problem+json"
 // status phrase in the client's language (the type is "about:blank"); the
 // instance names the request, whose ID is also in the X-Request-ID header
 // and in the logs.
-func (p *problem) render(l lang, requestID string) *huma.ErrorModel {
-	m := &huma.ErrorModel{Title: titleOf(p.status).in(l), Status: p.status, Detail: p.detail.in(l)}
+func (p *problem) render(c *i18n.Catalogue, l i18n.Lang, requestID string) *huma.ErrorModel {
+	m := &huma.ErrorModel{Title: titleOf(p.status).in(c, l), Status: p.status, Detail: p.detail.in(c, l)}
 	if requestID != "" {
 		m.Instance = "urn:sportello:request:" + requestID
 	}
 	for _, e := range p.errors {
-		m.Errors = append(m.Errors, &huma.ErrorDetail{Location: e.location, Message: e.message.in(l)})
+		m.Errors = append(m.Errors, &huma.ErrorDetail{Location: e.location, Message: e.message.in(c, l)})
 	}
 	return m
 }
@@ -150,9 +155,9 @@ func (a *API) transform(hctx huma.Context, _ string, v any) (any, error) {
 	default:
 		return v, nil
 	}
-	l := langOf(hctx.Header("Accept-Language"))
-	hctx.SetHeader("Content-Language", l.String())
-	return p.render(l, httpx.RequestIDFrom(hctx.Context())), nil
+	l := i18n.Match(hctx.Header("Accept-Language"))
+	hctx.SetHeader("Content-Language", string(l))
+	return p.render(a.cat, l, httpx.RequestIDFrom(hctx.Context())), nil
 }
 
 // fromHuma translates a problem raised by huma itself. Its details are
@@ -183,7 +188,7 @@ func (a *API) fromHuma(ctx context.Context, m *huma.ErrorModel) *problem {
 			continue
 		}
 		loc, msg := translate(d.Location, d.Message)
-		if status == http.StatusBadRequest && loc == "body" && msg == msgBadValue {
+		if status == http.StatusBadRequest && loc == "body" && msg.key == msgBadValue.key {
 			msg = msgBadJSON // the body did not parse; the message is the parser's
 		}
 		p.errors = append(p.errors, fieldError{location: loc, message: msg})
@@ -191,7 +196,10 @@ func (a *API) fromHuma(ctx context.Context, m *huma.ErrorModel) *problem {
 	return p
 }
 
-var msgBadValue = text{"Valore non valido.", "Invalid value."}
+var (
+	msgBadValue = msg("api.err.bad_value")
+	msgBadJSON  = msg("api.err.bad_json")
+)
 
 // humaMessages translates huma's validation messages. The patterns are built
 // from huma's own message formats, so they follow huma if its wording
@@ -199,33 +207,34 @@ var msgBadValue = text{"Valore non valido.", "Invalid value."}
 var humaMessages = func() []humaMessage {
 	list := []struct {
 		format string
-		msg    text
+		key    string
+		args   int // how many of the captured values the message shows
 	}{
-		{validation.MsgExpectedRequiredProperty, msgRequired},
-		{"required %s parameter is missing", text{"Parametro obbligatorio.", "This parameter is required."}},
-		{validation.MsgUnexpectedProperty, text{"Campo non previsto.", "Unknown field."}},
-		{"unknown query parameter", text{"Parametro non previsto.", "Unknown parameter."}},
-		{fmt.Sprintf(validation.MsgExpectedMinLength, 1), text{"Non può essere vuoto.", "Must not be empty."}},
-		{validation.MsgExpectedMinLength, text{"Deve contenere almeno %s caratteri.", "Must be at least %s characters long."}},
-		{validation.MsgExpectedMaxLength, text{"Può contenere al massimo %s caratteri.", "Must be at most %s characters long."}},
-		{validation.MsgExpectedMinimumNumber, text{"Deve essere almeno %s.", "Must be at least %s."}},
-		{validation.MsgExpectedMaximumNumber, text{"Non può superare %s.", "Must be at most %s."}},
-		{validation.MsgExpectedOneOf, text{"Valore non ammesso; valori ammessi: %s.", "Value not allowed; allowed values: %s."}},
-		{validation.MsgExpectedMatchPattern, text{"Formato non valido.", "Invalid format."}},
-		{validation.MsgExpectedString, text{"Deve essere un testo.", "Must be a string."}},
-		{validation.MsgExpectedInteger, text{"Deve essere un numero intero.", "Must be an integer."}},
-		{"invalid integer", text{"Deve essere un numero intero.", "Must be an integer."}},
-		{validation.MsgExpectedNumber, text{"Deve essere un numero.", "Must be a number."}},
-		{validation.MsgExpectedBoolean, text{"Deve essere true o false.", "Must be true or false."}},
-		{validation.MsgExpectedObject, text{"Deve essere un oggetto JSON.", "Must be a JSON object."}},
-		{validation.MsgExpectedArray, text{"Deve essere un elenco.", "Must be an array."}},
-		{"expected at most one value, but received multiple values", text{"Indicare un solo valore.", "Give one value only."}},
+		{validation.MsgExpectedRequiredProperty, "api.err.required", 0},
+		{"required %s parameter is missing", "api.err.parameter_required", 0},
+		{validation.MsgUnexpectedProperty, "api.err.unknown_field", 0},
+		{"unknown query parameter", "api.err.unknown_parameter", 0},
+		{fmt.Sprintf(validation.MsgExpectedMinLength, 1), "api.err.empty", 0},
+		{validation.MsgExpectedMinLength, "api.err.min_length", 1},
+		{validation.MsgExpectedMaxLength, "api.err.max_length", 1},
+		{validation.MsgExpectedMinimumNumber, "api.err.minimum", 1},
+		{validation.MsgExpectedMaximumNumber, "api.err.maximum", 1},
+		{validation.MsgExpectedOneOf, "api.err.one_of", 1},
+		{validation.MsgExpectedMatchPattern, "api.err.pattern", 0},
+		{validation.MsgExpectedString, "api.err.string", 0},
+		{validation.MsgExpectedInteger, "api.err.integer", 0},
+		{"invalid integer", "api.err.integer", 0},
+		{validation.MsgExpectedNumber, "api.err.number", 0},
+		{validation.MsgExpectedBoolean, "api.err.boolean", 0},
+		{validation.MsgExpectedObject, "api.err.object", 0},
+		{validation.MsgExpectedArray, "api.err.array", 0},
+		{"expected at most one value, but received multiple values", "api.err.one_value", 0},
 	}
 	verb := regexp.MustCompile(`%[dvs]`)
 	out := make([]humaMessage, len(list))
 	for i, m := range list {
 		re := "^" + verb.ReplaceAllString(regexp.QuoteMeta(m.format), "(.*)") + "$"
-		out[i] = humaMessage{re: regexp.MustCompile(re), msg: m.msg, args: strings.Count(m.msg.it, "%s"),
+		out[i] = humaMessage{re: regexp.MustCompile(re), msg: msg(m.key), args: m.args,
 			property: m.format == validation.MsgExpectedRequiredProperty}
 	}
 	return out
@@ -237,8 +246,6 @@ type humaMessage struct {
 	args     int  // how many of the captured values the message shows
 	property bool // the captured value is the name of a missing property
 }
-
-var msgRequired = text{"Campo obbligatorio.", "This field is required."}
 
 // translate returns the location and message of one huma error detail. A
 // missing required property is reported at the property itself
@@ -263,16 +270,16 @@ func translate(location, message string) (string, text) {
 
 // writeProblem writes a problem outside huma: unknown routes, panics,
 // authentication.
-func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
-	l := langOf(r.Header.Get("Accept-Language"))
+func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	l := i18n.Match(r.Header.Get("Accept-Language"))
 	h := w.Header()
 	for k, v := range p.header {
 		h[k] = v
 	}
 	h.Set("Content-Type", "application/problem+json")
-	h.Set("Content-Language", l.String())
+	h.Set("Content-Language", string(l))
 	w.WriteHeader(p.status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(p.render(l, httpx.RequestIDFrom(r.Context())))
+	enc.Encode(p.render(a.cat, l, httpx.RequestIDFrom(r.Context())))
 }

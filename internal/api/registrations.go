@@ -12,6 +12,7 @@ import (
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/history"
+	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/protocol"
 	"github.com/sportello/sportello/internal/store"
 )
@@ -50,7 +51,7 @@ func (a *API) createRegistration(ctx context.Context, in *createRegistrationInpu
 		Actor:         p.Actor,
 		Channel:       history.ChannelAPI,
 	}
-	if err := checkNewRegistration(n); err != nil {
+	if err := a.checkNewRegistration(n); err != nil {
 		return nil, a.fail(ctx, err)
 	}
 	c, replayed, err := once(ctx, a.db, "POST "+registrationsPath, in.Key, in.Body, func(tx *store.Tx) (created[Registration], error) {
@@ -82,8 +83,10 @@ func (a *API) createRegistration(ctx context.Context, in *createRegistrationInpu
 }
 
 // checkNewRegistration adds what the API requires to the domain's checks:
-// a correspondent (DPR 445/2000 art. 53) and a bounded content.
-func checkNewRegistration(n protocol.NewRegistration) error {
+// a correspondent (DPR 445/2000 art. 53) and a bounded content. Its
+// messages join the domain's in an apperr.Error, so they are Italian like
+// those.
+func (a *API) checkNewRegistration(n protocol.NewRegistration) error {
 	fields := map[string]string{}
 	if err := n.Validate(); err != nil {
 		ae, ok := errors.AsType[*apperr.Error](err)
@@ -93,13 +96,13 @@ func checkNewRegistration(n protocol.NewRegistration) error {
 		maps.Copy(fields, ae.Fields)
 	}
 	if n.Correspondent == "" {
-		fields["correspondent"] = "Indicare il mittente."
+		fields["correspondent"] = a.cat.T(i18n.IT, "api.err.correspondent.missing")
 	}
 	if len(n.Payload) > MaxContentBytes {
-		fields["content"] = "Il contenuto supera la dimensione massima di 64 KiB (65.536 byte)."
+		fields["content"] = a.cat.T(i18n.IT, "api.err.content.too_large")
 	}
 	if len(fields) > 0 {
-		return &apperr.Error{Code: apperr.Invalid, Message: "La registrazione contiene errori.", Fields: fields}
+		return &apperr.Error{Code: apperr.Invalid, Message: a.cat.T(i18n.IT, "api.detail.registration_invalid"), Fields: fields}
 	}
 	return nil
 }

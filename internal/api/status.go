@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/i18n"
 )
 
 type statusOutput struct {
@@ -16,7 +17,7 @@ type statusOutput struct {
 func (a *API) status(ctx context.Context, _ *struct{}) (*statusOutput, error) {
 	v, err := a.db.SchemaVersion(ctx)
 	if err != nil {
-		return nil, a.fail(ctx, apperr.Wrap(apperr.Unavailable, "Il database non risponde.", err))
+		return nil, a.fail(ctx, apperr.Wrap(apperr.Unavailable, a.cat.T(i18n.IT, "api.detail.database"), err))
 	}
 	return &statusOutput{Body: Status{
 		Service:       "sportello",

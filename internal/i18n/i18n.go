@@ -134,26 +134,77 @@ func DateTime(t time.Time) string {
 	return t.In(clock.Rome).Format("02/01/2006 15:04")
 }
 
-// Match picks the locale for an Accept-Language header: the supported
-// locale with the highest quality, Italian when none is acceptable.
+// Match picks the locale for an Accept-Language header (RFC 9110
+// §12.5.4): the supported locale with the highest quality, Italian when
+// none is acceptable. A range names a locale by its primary subtag ("en-GB"
+// asks for English); "*" gives its quality to every locale no other range
+// names; a quality of 0, or a malformed one, makes the range unacceptable.
+// Between equal qualities the range listed first wins.
 func Match(acceptLanguage string) Lang {
-	best, bestQ := IT, -1.0
-	for _, part := range strings.Split(acceptLanguage, ",") {
+	type pref struct {
+		q     float64
+		pos   int
+		named bool
+	}
+	prefs := map[Lang]pref{}
+	wild := pref{q: -1}
+	for pos, part := range strings.Split(acceptLanguage, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
+		tag = strings.TrimSpace(tag)
+		q := weight(params)
+		if tag == "*" {
+			if !wild.named || q > wild.q {
+				wild = pref{q: q, pos: pos, named: true}
 			}
+			continue
 		}
 		primary, _, _ := strings.Cut(tag, "-")
 		l, ok := Parse(primary)
-		if !ok || q <= 0 {
+		if !ok {
 			continue
 		}
-		if q > bestQ {
-			best, bestQ = l, q
+		if p := prefs[l]; !p.named || q > p.q {
+			prefs[l] = pref{q: q, pos: pos, named: true}
+		}
+	}
+	best, bestQ, bestPos := IT, 0.0, 0
+	for _, l := range Langs {
+		p, ok := prefs[l]
+		if !ok {
+			p = wild
+		}
+		if !p.named || p.q <= 0 {
+			continue
+		}
+		if p.q > bestQ || p.q == bestQ && p.pos < bestPos {
+			best, bestQ, bestPos = l, p.q, p.pos
 		}
 	}
 	return best
+}
+
+// weight returns the quality of an Accept-Language element from its
+// parameters: 1 without a weight, 0 for a malformed one. The parameter
+// name is case-insensitive and the value is a qvalue (RFC 9110 §12.4.2):
+// 0 or 1 with at most three decimals, none above 1.
+func weight(params string) float64 {
+	q := 1.0
+	for p := range strings.SplitSeq(params, ";") {
+		name, value, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		whole, frac, _ := strings.Cut(value, ".")
+		if (whole != "0" && whole != "1") || len(frac) > 3 ||
+			strings.Trim(frac, "0123456789") != "" || (whole == "1" && strings.Trim(frac, "0") != "") {
+			return 0
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return 0
+		}
+		q = v
+	}
+	return q
 }

@@ -52,6 +52,20 @@ func TestMatch(t *testing.T) {
 		{"en;q=0", i18n.IT},
 		{"EN-us", i18n.EN},
 		{";;;,garbage", i18n.IT},
+		// RFC 9110 §12.4.2: the weight's name is case-insensitive, and a
+		// weight that is not a qvalue does not make a range preferred.
+		{"en;Q=0", i18n.IT},
+		{"en;q=abc", i18n.IT},
+		{"en;q=2,it;q=0.9", i18n.IT},
+		{"en;q=0.5000,it;q=0.4", i18n.IT},
+		// §12.5.4: "*" matches every locale no other range names.
+		{"*", i18n.IT},
+		{"en;q=0.1,*", i18n.IT},
+		{"it;q=0.1,*", i18n.EN},
+		{"it;q=0,*;q=0.5", i18n.EN},
+		{"en;q=0,*", i18n.IT},
+		// Equal qualities: the range listed first.
+		{"en;q=0.5,it;q=0.5", i18n.EN},
 	} {
 		if got := i18n.Match(tc.header); got != tc.want {
 			t.Errorf("Match(%q) = %s, want %s", tc.header, got, tc.want)
