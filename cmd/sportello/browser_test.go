@@ -428,3 +428,60 @@ func TestBrowser_SessionWarning(t *testing.T) {
 		t.Fatalf("typed text lost: %q", v)
 	}
 }
+
+// REQ ID-4 AUD-1 CH-3: a citizen logs in with the keyboard, sees their
+// registry data and who looked at them, meets field errors on the PIN
+// change page, and logs out; every page passes axe. A wrong PIN gets the
+// one generic message.
+func TestBrowser_LoginProfileAccessLog(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	b.visit(base+"/accedi", "login")
+	b.tabTo(`e.id === "cf"`, 40)
+	b.key("RSSMRA56L12H501D")
+	b.key("\t")
+	b.key("AAAAAAAAAAAAAAAA")
+	b.follow("\r")
+	if !strings.HasPrefix(eval[string](b, `document.title`), "Errore:") || eval[string](b, `document.activeElement.id`) != "error-summary" {
+		t.Fatalf("a wrong PIN: title %q, focus %q", eval[string](b, `document.title`), eval[string](b, `document.activeElement.id`))
+	}
+	if v := eval[string](b, `document.getElementById("cf").value`); v != "RSSMRA56L12H501D" {
+		t.Fatalf("codice fiscale lost after a wrong PIN: %q", v)
+	}
+	b.check("login-error")
+	b.do(chromedp.Focus("#pin"))
+	b.key("HWGQ496RAFHUG6A9")
+	b.follow("\r")
+	b.waitPath("/profilo")
+	b.check("profile")
+	if body := eval[string](b, `document.body.innerText`); !strings.Contains(body, "Via Appia Nuova 120") || !strings.Contains(body, "Mario Rossi") {
+		t.Fatalf("profile lacks the registry data")
+	}
+	b.visit(base+"/profilo/accessi", "access-log")
+	whats := eval[string](b, `document.querySelector("tbody").innerText`)
+	for _, want := range []string{"Consultazione dei dati anagrafici", "Accesso ai servizi", "Accesso non riuscito", "Voi"} {
+		if !strings.Contains(whats, want) {
+			t.Errorf("access log lacks %q:\n%s", want, whats)
+		}
+	}
+	b.visit(base+"/profilo/pin", "pin-change")
+	b.do(chromedp.Focus("#attuale"))
+	b.key("WRONG")
+	b.key("\t")
+	b.key("short")
+	b.follow("\r")
+	if n := eval[int](b, `document.querySelectorAll("#error-summary a").length`); n != 2 {
+		t.Fatalf("PIN change with two wrong fields: %d errors in the summary", n)
+	}
+	b.check("pin-change-errors")
+	b.tabTo(`e.closest("form[action='/esci']") && e.type === "submit"`, 40)
+	b.follow("\r")
+	b.waitPath("/")
+	if eval[bool](b, `document.body.innerText.includes("Mario Rossi")`) {
+		t.Fatal("still logged in after logging out")
+	}
+	b.do(chromedp.Navigate(base + "/profilo"))
+	b.waitPath("/accedi")
+}

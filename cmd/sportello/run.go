@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/api"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/clock"
@@ -24,6 +25,7 @@ import (
 	"github.com/sportello/sportello/internal/demo"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/ops"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/web"
@@ -140,11 +142,20 @@ func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	if err != nil {
 		return err
 	}
-	if res.AlreadyLoaded {
+	hasher, err := pinHasher(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	users, err := demo.LoadUsers(ctx, db, hasher)
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded && !users {
 		fmt.Fprintln(stdout, "Demo data were already loaded.")
 		return nil
 	}
-	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries.\n", res.Registrations)
+	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries; %d users.\n", res.Registrations, len(demo.Users))
+	printDemoUsers(stdout)
 	return nil
 }
 
@@ -231,12 +242,27 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 		secret = []byte(v)
 	}
+	hasher, err := pinHasher(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		loaded, err := demo.LoadUsers(ctx, db, hasher)
+		if err != nil {
+			return err
+		}
+		if loaded {
+			log.Info("demo users loaded", "users", len(demo.Users))
+		}
+		printDemoUsers(stdout)
+	}
+	accounts := account.New(db, clock.System{}, log, account.Options{Hasher: hasher, IdleTimeout: cfg.FormTimeout})
 	cat, err := i18n.Load()
 	if err != nil {
 		return err
 	}
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
-		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout})
+		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts})
 	if err != nil {
 		return err
 	}
@@ -264,6 +290,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		httpx.RequestID,
 		httpx.Deadline(55*time.Second),
 		web.Localize,
+		pages.Session,
 		// Observe must be the last to copy the request before the mux,
 		// which records the matched route in the request it is given.
 		httpx.Observe(time.Now, httpx.LogRequests(log), metrics.Observe),
@@ -317,4 +344,38 @@ func logAuditHead(ctx context.Context, db *store.DB, log *slog.Logger) {
 	if h, err := db.AuditHead(ctx); err == nil {
 		log.Info("audit head", "head", fmt.Sprintf("%d:%s", h.Seq, h.Hash))
 	}
+}
+
+// printDemoUsers lists the demo accounts and their PINs: public, for trying
+// the service; demo installations only.
+func printDemoUsers(w io.Writer) {
+	fmt.Fprintln(w, "Utenti dimostrativi / demo users (codice fiscale, PIN, profili):")
+	for _, u := range demo.Users {
+		var roles []string
+		for _, g := range u.Roles {
+			r := string(g.Role)
+			if g.Scope != "" {
+				r += " " + g.Scope
+			}
+			roles = append(roles, r)
+		}
+		fmt.Fprintf(w, "  %-16s  %s  %-18s %s\n", u.Person.FiscalCode, u.PIN, u.Person.FullName(), strings.Join(roles, ", "))
+	}
+}
+
+// pinHasher returns the PIN hasher with the configured pepper, or with one
+// generated once and kept in the database (acceptable for demos only: a
+// pepper is worth something only outside the database).
+func pinHasher(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (identity.Hasher, error) {
+	if cfg.Pepper != nil {
+		return identity.Hasher{Pepper: cfg.Pepper}, nil
+	}
+	if store.EngineOf(cfg.DB) == store.Postgres {
+		log.Warn("no --pepper-file: the PIN pepper is kept in the database, which defeats its purpose; give every node the same pepper file")
+	}
+	v, err := db.EnsureMeta(ctx, "pin_pepper", rand.Text()+rand.Text())
+	if err != nil {
+		return identity.Hasher{}, err
+	}
+	return identity.Hasher{Pepper: []byte(v)}, nil
 }

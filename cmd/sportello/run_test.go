@@ -221,8 +221,8 @@ func TestRun_AuditVerify(t *testing.T) {
 			t.Fatalf("demo = %q, %v", out, err)
 		}
 		out, err := runCmd(t, e, "audit", "verify")
-		if err != nil || !strings.Contains(out, "intact: 8 entries") || strings.Contains(out, "Warning") {
-			t.Fatalf("audit verify = %q, %v; want intact, 8 entries, no warning with a key", out, err)
+		if err != nil || !strings.Contains(out, "intact: 16 entries") || strings.Contains(out, "Warning") {
+			t.Fatalf("audit verify = %q, %v; want intact, 16 entries (8 registrations, 8 users), no warning with a key", out, err)
 		}
 		raw := storetest.Raw(t, dsn)
 		if tg.Engine == store.Postgres {

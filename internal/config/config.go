@@ -32,6 +32,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	DrainDelay      time.Duration
 	Secret          []byte        // keys form tokens; shared by all nodes
+	Pepper          []byte        // keys PIN hashes; kept outside the database
 	APITokensFile   string        // stopgap bearer tokens for the API until identity lands
 	FormTimeout     time.Duration // how long a form stays valid; warned 2 minutes before
 	PublicURL       *url.URL      // how users reach the service; https turns on Secure cookies and HSTS
@@ -68,6 +69,7 @@ var settings = []setting{
 	{"log-level", "SPORTELLO_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "SPORTELLO_LOG_FORMAT", "json", "json or text", false},
 	{"audit-key-file", "SPORTELLO_AUDIT_KEY_FILE", "", "file holding the secret key of the audit chain", false},
+	{"pepper-file", "SPORTELLO_PEPPER_FILE", "", "file holding the pepper of PIN hashes, kept outside the database (default: one generated and kept in the database — demo only)", false},
 	{"secret-file", "SPORTELLO_SECRET_FILE", "", "file holding the secret that signs form tokens (default: one generated and kept in the database)", false},
 	{"api-tokens-file", "SPORTELLO_API_TOKENS_FILE", "", "file of API bearer tokens, one \"token role actor\" per line (a stopgap until identity lands)", false},
 	{"public-url", "SPORTELLO_PUBLIC_URL", "", "the address users reach, e.g. https://sportello.example.it (https: Secure cookies and HSTS)", false},
@@ -155,6 +157,16 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 			problems = append(problems, "--secret-file: "+err.Error())
 		}
 		c.Secret = []byte(strings.TrimSpace(string(secret)))
+	}
+	if f := *vals["pepper-file"]; f != "" {
+		pepper, err := os.ReadFile(f)
+		if err != nil {
+			problems = append(problems, "--pepper-file: "+err.Error())
+		}
+		c.Pepper = []byte(strings.TrimSpace(string(pepper)))
+		if len(c.Pepper) < 32 {
+			problems = append(problems, "--pepper-file: the pepper must be at least 32 characters")
+		}
 	}
 	if p := *vals["public-url"]; p != "" {
 		u, err := url.Parse(p)

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/identity"
 )
 
 // publicPages visits every page a visitor can reach, in the browser's
@@ -445,7 +447,31 @@ func TestCatalogue_Coverage(t *testing.T) {
 	if len(eventKinds) == 0 {
 		t.Errorf("found no event kind in the package: the scan is out of date")
 	}
-	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds}
+	// Audit actions anywhere in the program, as the access log shows them.
+	var actions []string
+	seenAction := map[string]bool{}
+	filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, _ := os.ReadFile(path)
+		re := `(?:Action:\s*|action\s*:?=\s*|audit\(ctx, "[^"]*", [a-z]+, )"([a-z_]+\.[a-z_.]+)"`
+		for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(string(b), -1) {
+			if !seenAction[m[1]] {
+				seenAction[m[1]] = true
+				actions = append(actions, m[1])
+			}
+		}
+		return nil
+	})
+	roles := []string{}
+	for _, r := range identity.Roles {
+		roles = append(roles, string(r))
+	}
+	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds, "role.": roles,
+		"action.": actions, "access.who.": {"anonymous", "system"},
+		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
+			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {
 		values, ok := dynamic[prefix]
 		if !ok {

@@ -14,6 +14,18 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lingua/{lang}", s.switchLang)
 	mux.HandleFunc("POST /sessione/rinnova", s.renewForm)
 
+	if s.accounts != nil {
+		mux.HandleFunc("GET /accedi", s.loginPage)
+		mux.HandleFunc("POST /accedi", s.loginPost)
+		mux.HandleFunc("POST /esci", s.logout)
+		mux.HandleFunc("GET /profilo", s.profile)
+		mux.HandleFunc("POST /profilo/ruolo", s.switchRole)
+		mux.HandleFunc("GET /profilo/pin", s.pinPage)
+		mux.HandleFunc("POST /profilo/pin", s.pinPost)
+		mux.HandleFunc("POST /profilo/esci-ovunque", s.logoutEverywhere)
+		mux.HandleFunc("GET /profilo/accessi", s.accessLog)
+	}
+
 	if s.examples {
 		mux.HandleFunc("GET /esempi", s.examplesIndex)
 		mux.HandleFunc("GET /esempi/domanda", s.exampleForm)

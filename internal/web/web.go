@@ -18,9 +18,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -41,6 +43,8 @@ type Options struct {
 	FormTTL time.Duration
 	// Examples mounts the pattern pages under /esempi (demo installations).
 	Examples bool
+	// Accounts runs logins and sessions; without it there is no login.
+	Accounts *account.Service
 }
 
 // Server renders the pages.
@@ -54,6 +58,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	examples bool
 	secure   bool
+	accounts *account.Service
 }
 
 // New parses every template and hashes the assets; errors here are bugs.
@@ -71,7 +76,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
-		examples: opts.Examples, secure: opts.Secure,
+		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -184,6 +189,8 @@ type View struct {
 	AssetsMissing  bool
 	SessionExpires string // RFC 3339, for the timeout warning
 	RequestID      string
+	Actor          identity.Actor // who is logged in; anonymous if nobody
+	LogoutToken    string         // form token of the logout button
 	Data           any
 
 	cat    *i18n.Catalogue
@@ -227,6 +234,12 @@ func (s *Server) nav(v *View) []NavItem {
 	if s.examples {
 		items = append(items, NavItem{Label: v.T("nav.examples"), URL: "/esempi"})
 	}
+	if !v.Actor.IsAnonymous() {
+		items = append(items, NavItem{Label: v.T("nav.profile"), URL: "/profilo"})
+		if v.Actor.Role == identity.RoleCitizen && v.Actor.ActingFor == "" {
+			items = append(items, NavItem{Label: v.T("nav.access"), URL: "/profilo/accessi"})
+		}
+	}
 	for i := range items {
 		items[i].Current = items[i].URL == v.Path || (items[i].URL != "/" && strings.HasPrefix(v.Path, items[i].URL))
 	}
@@ -237,7 +250,7 @@ func (s *Server) nav(v *View) []NavItem {
 func (s *Server) view(r *http.Request, titleKey string, data any) *View {
 	lang := LangFrom(r.Context())
 	v := &View{Lang: lang, Path: r.URL.Path, Data: data, cat: s.cat, assets: s.assets,
-		AssetsMissing: !s.assets.Built, RequestID: httpx.RequestIDFrom(r.Context())}
+		AssetsMissing: !s.assets.Built, RequestID: httpx.RequestIDFrom(r.Context()), Actor: identity.ActorFrom(r.Context())}
 	v.Title = v.T(titleKey)
 	v.AltLang = i18n.EN
 	if lang == i18n.EN {
@@ -258,6 +271,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	if v.Flash == "" {
 		v.Flash = s.takeFlash(w, r, v)
+	}
+	if !v.Actor.IsAnonymous() && v.LogoutToken == "" {
+		v.LogoutToken, _ = s.tokens.issue("sessione", s.tokens.binding(w, r), s.clock.Now())
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

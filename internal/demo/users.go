@@ -1,0 +1,88 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/history"
+	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/store"
+)
+
+// User is a demo account and its PIN, printed at start-up and listed in
+// the README. The PINs are public: demo installations only.
+type User struct {
+	Person identity.Person
+	PIN    string
+	Roles  []identity.Grant
+}
+
+func person(cf, given, family, born, place, sex, addr, cap, city, prov string) identity.Person {
+	return identity.Person{FiscalCode: cf, GivenName: given, FamilyName: family, BirthDate: born, BirthPlace: place,
+		Sex: sex, Address: addr, Postcode: cap, Municipality: city, Province: prov}
+}
+
+// Users are the demo accounts: citizens, a doctor (also a citizen), office
+// staff, a contact-centre operator, a patronato operator and an
+// administrator. People and codici fiscali are invented, with valid check
+// characters.
+var Users = []User{
+	{person("RSSMRA56L12H501D", "Mario", "Rossi", "1956-07-12", "Roma", "M", "Via Appia Nuova 120", "00183", "Roma", "RM"),
+		"HWGQ496RAFHUG6A9", []identity.Grant{{Role: identity.RoleCitizen}}},
+	{person("VRDGNN60B45F205Y", "Giovanna", "Verdi", "1960-02-05", "Milano", "F", "Via Padova 45", "20127", "Milano", "MI"),
+		"WP3SYY2EXFUU7KVB", []identity.Grant{{Role: identity.RoleCitizen}}},
+	{person("BNCLGU48D10L219Y", "Luigi", "Bianchi", "1948-04-10", "Torino", "M", "Corso Francia 8", "10143", "Torino", "TO"),
+		"ZZ75F39H593S48BQ", []identity.Grant{{Role: identity.RoleCitizen}}},
+	{person("BNCLRA70E52H501P", "Laura", "Bianchi", "1970-05-12", "Roma", "F", "Via Nomentana 300", "00162", "Roma", "RM"),
+		"JDG58K8QH78S3V83", []identity.Grant{{Role: identity.RoleCitizen}, {Role: identity.RoleDoctor}}},
+	{person("FRRPLA75C10H501C", "Paolo", "Ferri", "1975-03-10", "Roma", "M", "Via Tuscolana 50", "00181", "Roma", "RM"),
+		"5NUTACK79ZNS9795", []identity.Grant{{Role: identity.RoleOffice, Scope: "RM01"}}},
+	{person("CNTNNA80A41F205I", "Anna", "Conti", "1980-01-01", "Milano", "F", "Via Torino 2", "20123", "Milano", "MI"),
+		"CUW7G6S6M58ET9ZG", []identity.Grant{{Role: identity.RoleContactCentre}}},
+	{person("MRNGPP65M10L219B", "Giuseppe", "Marino", "1965-08-10", "Torino", "M", "Via Roma 10", "10121", "Torino", "TO"),
+		"N4K6AFA6FNRHCTYK", []identity.Grant{{Role: identity.RoleIntermediary, Scope: "PAT-TO-001"}}},
+	{person("GLLSRA85T50H501Q", "Sara", "Galli", "1985-12-10", "Roma", "F", "Via Cassia 900", "00189", "Roma", "RM"),
+		"AW9JQ8JUF4LJV42K", []identity.Grant{{Role: identity.RoleAdmin}}},
+}
+
+const usersMetaKey = "demo_users_loaded_at"
+
+// LoadUsers puts the demo people and accounts into the database once.
+// Unlike Load, it also runs on a database that already holds records (one
+// created before accounts existed), but never twice.
+func LoadUsers(ctx context.Context, db *store.DB, h identity.Hasher) (bool, error) {
+	if at, err := db.Meta(ctx, usersMetaKey); err != nil || at != "" {
+		return false, err
+	}
+	// Hash outside the transaction: argon2id is slow on purpose.
+	hashes := make([]string, len(Users))
+	for i, u := range Users {
+		hashes[i] = h.Hash(u.PIN)
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		for i, u := range Users {
+			if err := tx.UpsertPerson(ctx, u.Person); err != nil {
+				return err
+			}
+			id, err := tx.EnsureUser(ctx, u.Person.FiscalCode)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetPIN(ctx, id, hashes[i], "counter", false); err != nil {
+				return err
+			}
+			for _, g := range u.Roles {
+				if _, err := tx.GrantRole(ctx, id, g.Role, g.Scope, "demo"); err != nil {
+					return err
+				}
+			}
+			if err := tx.Audit(audit.Entry{Actor: "system:demo", Channel: history.ChannelSystem, Action: "user.create",
+				Subject: "person:" + u.Person.FiscalCode, Detail: fmt.Sprintf(`{"roles":%d}`, len(u.Roles))}); err != nil {
+				return err
+			}
+		}
+		return tx.SetMeta(ctx, usersMetaKey, tx.Now().Format("2006-01-02T15:04:05Z"))
+	})
+	return err == nil, err
+}
