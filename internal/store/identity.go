@@ -213,3 +213,40 @@ func (tx *Tx) RevokeOtherSessions(ctx context.Context, userID int64, keepHash st
 		tx.now, userID, keepHash)
 	return tx.db.storeErr("revoke other sessions", err)
 }
+
+// PINIssuance records how a PIN was issued (or revoked) and what the
+// office checked.
+type PINIssuance struct {
+	UserID    int64
+	IssuedBy  string
+	Channel   string // counter, online, revoked
+	DocType   string
+	DocNumber string
+	DocIssuer string
+	DocExpiry string
+	Minor     bool
+}
+
+// RecordPINIssuance appends an issuance record.
+func (tx *Tx) RecordPINIssuance(ctx context.Context, p PINIssuance) error {
+	_, err := tx.exec(ctx, `INSERT INTO pin_issuances (user_id, issued_at, issued_by, channel, doc_type, doc_number, doc_issuer,
+		doc_expiry, minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.UserID, tx.now, p.IssuedBy, p.Channel, p.DocType, p.DocNumber,
+		p.DocIssuer, p.DocExpiry, boolInt(p.Minor))
+	return tx.db.storeErr("record PIN issuance", err)
+}
+
+// DoctorEnabling is the record of a doctor's signed request (ID-3).
+type DoctorEnabling struct {
+	UserID      int64
+	RequestDate string
+	RequestRef  string
+	Employment  string // ssn_employee or affiliated
+	EnabledBy   string
+}
+
+// RecordDoctorEnabling appends an enabling record.
+func (tx *Tx) RecordDoctorEnabling(ctx context.Context, d DoctorEnabling) error {
+	_, err := tx.exec(ctx, `INSERT INTO doctor_enablings (user_id, request_date, request_ref, employment, enabled_at, enabled_by)
+		VALUES (?, ?, ?, ?, ?, ?)`, d.UserID, d.RequestDate, d.RequestRef, d.Employment, tx.now, d.EnabledBy)
+	return tx.db.storeErr("record enabling", err)
+}
