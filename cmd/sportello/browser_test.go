@@ -485,3 +485,96 @@ func TestBrowser_LoginProfileAccessLog(t *testing.T) {
 	b.do(chromedp.Navigate(base + "/profilo"))
 	b.waitPath("/accedi")
 }
+
+// login fills the login form and waits for the page after it.
+func (b *browser) login(base, cf, pin string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(base + "/accedi"))
+	b.do(chromedp.WaitReady("#cf"))
+	b.do(chromedp.Focus("#cf"))
+	b.key(cf)
+	b.do(chromedp.Focus("#pin"))
+	b.key(pin)
+	b.follow("\r")
+}
+
+func (b *browser) logout() {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__old = true`))
+	b.do(chromedp.Click(`form[action="/esci"] button`))
+	for range 100 {
+		if v, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!window.__old && document.readyState === "complete"`)); err == nil && v {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	b.t.Fatal("logout did not load a page")
+}
+
+// REQ ID-2 ID-3 ID-4: office staff issue a PIN at the counter (checked
+// document, printable sheet) and enable a doctor (twice: the second changes
+// nothing); the citizen's first login forces a PIN change. axe on every page.
+func TestBrowser_OfficePINAndDoctor(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	b.login(base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
+	b.visit(base+"/ufficio/pin", "office-pin")
+	// Submit empty: field errors.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__old = true`))
+	b.do(chromedp.Click(`form[action="/ufficio/pin"] button[type=submit]`))
+	time.Sleep(300 * time.Millisecond)
+	b.waitPath("/ufficio/pin")
+	if n := eval[int](b, `document.querySelectorAll("#error-summary a").length`); n < 4 {
+		t.Fatalf("empty counter form: %d errors", n)
+	}
+	b.check("office-pin-errors")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("cf").value = ""; document.getElementById("numero").value = "";
+		document.getElementById("rilasciato").value = ""; document.getElementById("scadenza").value = ""`))
+	b.do(chromedp.Focus("#cf"))
+	b.key("VRDGNN60B45F205Y")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("documento").value = "passaporto"`))
+	b.do(chromedp.Focus("#numero"))
+	b.key("YA1234567")
+	b.do(chromedp.Focus("#rilasciato"))
+	b.key("Questura di Milano")
+	b.do(chromedp.Focus("#scadenza"))
+	b.key("31/12/2031")
+	b.follow("\r")
+	b.check("office-pin-sheet")
+	pin := strings.ReplaceAll(eval[string](b, `document.querySelector(".pin-sheet .reference").textContent`), " ", "")
+	if len(pin) != 16 {
+		t.Fatalf("PIN on the sheet = %q", pin)
+	}
+	for i, want := range []string{"Il medico è stato abilitato.", "Il medico era già abilitato: nulla è cambiato."} {
+		b.visit(base+"/ufficio/medici", fmt.Sprintf("office-doctor-%d", i))
+		b.do(chromedp.Focus("#cf"))
+		b.key("RSSMRA56L12H501D")
+		b.do(chromedp.Focus("#data"))
+		b.key("02/03/2026")
+		b.do(chromedp.Focus("#riferimento"))
+		b.key("RM01/2026/77")
+		b.do(chromedp.Click("#rapporto-affiliated"))
+		b.do(chromedp.Focus("#riferimento"))
+		b.follow("\r")
+		b.waitPath("/ufficio/medici")
+		if flash := eval[string](b, `(document.querySelector(".alert-success")||{}).textContent||""`); !strings.Contains(flash, want) {
+			t.Fatalf("enabling %d: flash %q; want %q", i+1, flash, want)
+		}
+	}
+	b.logout()
+	// The citizen's first login goes straight to the PIN change.
+	b.login(base, "VRDGNN60B45F205Y", pin)
+	b.waitPath("/profilo/pin")
+	b.do(chromedp.Navigate(base + "/profilo"))
+	b.waitPath("/profilo/pin") // nothing else until the PIN is changed
+	b.check("forced-pin-change")
+	b.do(chromedp.Focus("#attuale"))
+	b.key(pin)
+	b.do(chromedp.Focus("#nuovo"))
+	b.key("QWERTYUPASDFGHJK")
+	b.follow("\r")
+	b.waitPath("/profilo")
+	b.check("profile-after-change")
+}

@@ -239,7 +239,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (identity.Acto
 		return identity.Anonymous, sess, apperr.New(apperr.Unauthenticated, "Il profilo della sessione non è più attivo: accedere di nuovo.")
 	}
 	a := actorOf(u, g)
-	a.ActingFor, a.Channel, a.SessionID = sess.ActingFor, sess.Channel, h[:12]
+	a.ActingFor, a.Channel, a.SessionID, a.MustChangePIN = sess.ActingFor, sess.Channel, h[:12], u.MustChangePIN
 	if p, err := s.db.FindPerson(ctx, u.FiscalCode); err == nil {
 		a.Name = p.FullName()
 	}

@@ -79,6 +79,9 @@ type Actor struct {
 	ActingFor  string // codice fiscale of the citizen acted for, or ""
 	Channel    string // history.Channel* of the session
 	SessionID  string // opaque, for audit correlation (never the token)
+	// MustChangePIN: the PIN was issued at the counter and must be changed
+	// before anything else.
+	MustChangePIN bool
 }
 
 // Anonymous is the actor of a request without a session.

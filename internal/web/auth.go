@@ -33,8 +33,18 @@ func (s *Server) Session(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// A PIN issued at the counter is changed before anything else.
+		if a.MustChangePIN && !mayWhileChangingPIN(r.URL.Path) {
+			http.Redirect(w, r, "/profilo/pin", http.StatusSeeOther)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(identity.WithActor(r.Context(), a)))
 	})
+}
+
+func mayWhileChangingPIN(path string) bool {
+	return path == "/profilo/pin" || path == "/esci" || strings.HasPrefix(path, "/static/") ||
+		strings.HasPrefix(path, "/lingua/") || path == "/privacy" || path == "/accessibilita"
 }
 
 func (s *Server) setSession(w http.ResponseWriter, token string) {

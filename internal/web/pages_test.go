@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
@@ -470,6 +471,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 	}
 	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds, "role.": roles,
 		"action.": actions, "access.who.": {"anonymous", "system"},
+		"doc.": append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

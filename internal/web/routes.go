@@ -24,6 +24,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /profilo/pin", s.pinPost)
 		mux.HandleFunc("POST /profilo/esci-ovunque", s.logoutEverywhere)
 		mux.HandleFunc("GET /profilo/accessi", s.accessLog)
+		mux.HandleFunc("GET /ufficio/pin", s.officePIN)
+		mux.HandleFunc("POST /ufficio/pin", s.officePINPost)
+		mux.HandleFunc("GET /ufficio/medici", s.officeDoctor)
+		mux.HandleFunc("POST /ufficio/medici", s.officeDoctorPost)
 	}
 
 	if s.examples {

@@ -239,6 +239,10 @@ func (s *Server) nav(v *View) []NavItem {
 		if v.Actor.Role == identity.RoleCitizen && v.Actor.ActingFor == "" {
 			items = append(items, NavItem{Label: v.T("nav.access"), URL: "/profilo/accessi"})
 		}
+		if v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleAdmin {
+			items = append(items, NavItem{Label: v.T("nav.office.pin"), URL: "/ufficio/pin"},
+				NavItem{Label: v.T("nav.office.doctor"), URL: "/ufficio/medici"})
+		}
 	}
 	for i := range items {
 		items[i].Current = items[i].URL == v.Path || (items[i].URL != "/" && strings.HasPrefix(v.Path, items[i].URL))
