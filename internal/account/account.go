@@ -240,6 +240,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (identity.Acto
 	}
 	a := actorOf(u, g)
 	a.ActingFor, a.Channel, a.SessionID, a.MustChangePIN = sess.ActingFor, sess.Channel, h[:12], u.MustChangePIN
+	// A mandate revoked or expired while acting ends the acting at once.
+	if a.ActingFor != "" && a.Role == identity.RoleIntermediary {
+		if ok, err := s.mandated(ctx, a.ActingFor, a.Scope); err != nil {
+			return identity.Anonymous, sess, err
+		} else if !ok {
+			if err := s.StopActingFor(ctx, a, token); err != nil {
+				return identity.Anonymous, sess, err
+			}
+			a.ActingFor, a.Channel = "", history.ChannelWeb
+		}
+	}
 	if p, err := s.db.FindPerson(ctx, u.FiscalCode); err == nil {
 		a.Name = p.FullName()
 	}

@@ -36,7 +36,8 @@ const (
 	KindRegistration Kind = "registration" // an entry of a register
 	KindCertificate  Kind = "certificate"
 	KindApplication  Kind = "application"
-	KindUser         Kind = "user" // accounts, roles, PIN letters
+	KindUser         Kind = "user"    // accounts, roles, PIN letters
+	KindMandate      Kind = "mandate" // a citizen's mandate to an intermediary (ID-5)
 )
 
 // Resource describes what is acted on, with the facts the policy needs.
@@ -50,6 +51,8 @@ type Resource struct {
 	// Mandated: an intermediary's organisation holds a live mandate from
 	// Subject (set by the service from the mandates table).
 	Mandated bool
+	// Org: the organisation a mandate is given to.
+	Org string
 }
 
 // Denied is the error for a refusal. It says "not found" to the caller for
@@ -80,8 +83,8 @@ func allowed(a Actor, act Action, r Resource) bool {
 	// Acting for a citizen: the session works on that citizen's records
 	// only, with the citizen's rights (ID-5). Opening it is checked below.
 	if a.ActingFor != "" && act != ActFor {
-		if r.Subject != a.ActingFor || r.Kind == KindAuditTrail {
-			return false // the access log is for the citizen's own eyes
+		if r.Subject != a.ActingFor || r.Kind == KindAuditTrail || r.Kind == KindMandate {
+			return false // the access log and the mandates are for the citizen's own eyes
 		}
 		return citizenMay(act, r.Kind)
 	}
@@ -101,6 +104,10 @@ func allowed(a Actor, act Action, r Resource) bool {
 			return r.Mandated
 		case r.Kind == KindPerson && r.Subject == a.FiscalCode:
 			return act == Read
+		case r.Kind == KindMandate:
+			// Operators record the signed mandates their organisation
+			// receives, and may revoke them; only for their organisation.
+			return (act == Create || act == Update) && r.Org != "" && r.Org == a.Scope
 		}
 	case RoleContactCentre:
 		// Operators open an acting-for session after identifying the
@@ -151,6 +158,8 @@ func citizenMay(act Action, k Kind) bool {
 		return act == Read || act == List || act == Create || act == Update
 	case KindCertificate:
 		return act == Read || act == List // to link it to an application (CERT-9)
+	case KindMandate:
+		return act == Read || act == List || act == Update // see and revoke one's mandates
 	}
 	return false
 }

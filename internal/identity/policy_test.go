@@ -33,12 +33,12 @@ func actorFor(role identity.Role) identity.Actor {
 }
 
 func resourceFor(k identity.Kind, rel relation) identity.Resource {
-	r := identity.Resource{Kind: k, Subject: other, Author: other, Office: "S2", Region: "S2", ASL: "S2"}
+	r := identity.Resource{Kind: k, Subject: other, Author: other, Office: "S2", Region: "S2", ASL: "S2", Org: "S2"}
 	switch rel {
 	case own:
 		r.Subject, r.Author = me, me
 	case inScope:
-		r.Office, r.Region, r.ASL = "S1", "S1", "S1"
+		r.Office, r.Region, r.ASL, r.Org = "S1", "S1", "S1", "S1"
 	case mandated:
 		r.Mandated = true
 	}
@@ -52,12 +52,13 @@ var spec = map[identity.Role][]string{
 		"person:read:own", "person:update:own", "audit_trail:read:own",
 		"application:read:own", "application:list:own", "application:create:own", "application:update:own",
 		"certificate:read:own", "certificate:list:own",
+		"mandate:read:own", "mandate:list:own", "mandate:update:own",
 	},
 	identity.RoleDoctor: {
 		"certificate:create:*", "certificate:read:own", "certificate:update:own", "certificate:list:own",
 		"person:read:own", "person:update:own",
 	},
-	identity.RoleIntermediary:  {"person:act_for:mandated", "person:read:own"},
+	identity.RoleIntermediary:  {"person:act_for:mandated", "person:read:own", "mandate:create:in-scope", "mandate:update:in-scope"},
 	identity.RoleContactCentre: {"person:act_for:*"},
 	identity.RoleOffice: {
 		"registration:read:*", "registration:list:*", "registration:create:*",
@@ -94,7 +95,7 @@ func specAllows(role identity.Role, k identity.Kind, act identity.Action, rel re
 
 var (
 	kinds = []identity.Kind{identity.KindPerson, identity.KindAuditTrail, identity.KindRegistration,
-		identity.KindCertificate, identity.KindApplication, identity.KindUser}
+		identity.KindCertificate, identity.KindApplication, identity.KindUser, identity.KindMandate}
 	actions = []identity.Action{identity.Read, identity.List, identity.Create, identity.Update,
 		identity.ActFor, identity.IssuePIN, identity.EnableDoc}
 	relations = []relation{own, others, inScope, mandated}
@@ -133,7 +134,7 @@ func TestCan_ActingFor(t *testing.T) {
 					continue
 				}
 				forThem := identity.Resource{Kind: k, Subject: other}
-				want := specAllows(identity.RoleCitizen, k, act, own) && k != identity.KindAuditTrail
+				want := specAllows(identity.RoleCitizen, k, act, own) && k != identity.KindAuditTrail && k != identity.KindMandate
 				if err := identity.Can(a, act, forThem); (err == nil) != want {
 					t.Errorf("%s acting for %s: %s %s allowed=%v, want %v", role, other, act, k, err == nil, want)
 				}

@@ -65,3 +65,22 @@ type Session struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // absolute end
 }
+
+// Mandate is a citizen's mandate to an intermediary's organisation (ID-5).
+type Mandate struct {
+	ID        int64
+	Citizen   string // codice fiscale
+	Org       string // organisation code
+	Scope     string // "all", or a service
+	StartDate string // YYYY-MM-DD
+	EndDate   string // YYYY-MM-DD
+	Document  string // reference of the signed mandate
+	CreatedAt time.Time
+	CreatedBy string
+	RevokedAt time.Time
+}
+
+// LiveOn reports whether the mandate is in force on day (YYYY-MM-DD).
+func (m Mandate) LiveOn(day string) bool {
+	return m.RevokedAt.IsZero() && m.StartDate <= day && day <= m.EndDate
+}

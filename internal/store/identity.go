@@ -250,3 +250,56 @@ func (tx *Tx) RecordDoctorEnabling(ctx context.Context, d DoctorEnabling) error 
 		VALUES (?, ?, ?, ?, ?, ?)`, d.UserID, d.RequestDate, d.RequestRef, d.Employment, tx.now, d.EnabledBy)
 	return tx.db.storeErr("record enabling", err)
 }
+
+// CreateMandate records a mandate and returns its ID.
+func (tx *Tx) CreateMandate(ctx context.Context, m identity.Mandate) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO mandates (citizen_cf, org_code, scope, start_date, end_date, document, created_at, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.Citizen, m.Org, m.Scope, m.StartDate, m.EndDate, m.Document, tx.now, m.CreatedBy).Scan(&id)
+	return id, tx.db.storeErr("create mandate", err)
+}
+
+// RevokeMandate ends a mandate of a citizen; NotFound if there is no such
+// live mandate.
+func (tx *Tx) RevokeMandate(ctx context.Context, id int64, citizen, by string) error {
+	res, err := tx.exec(ctx, `UPDATE mandates SET revoked_at = ?, revoked_by = ? WHERE id = ? AND citizen_cf = ? AND revoked_at IS NULL`,
+		tx.now, by, id, citizen)
+	if err != nil {
+		return tx.db.storeErr("revoke mandate", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.NotFound, "Delega non trovata.")
+	}
+	return nil
+}
+
+// FindMandates returns a citizen's mandates (all of them, newest first),
+// or, with org set, those with one organisation.
+func (db *DB) FindMandates(ctx context.Context, citizen, org string) ([]identity.Mandate, error) {
+	q := `SELECT id, citizen_cf, org_code, scope, start_date, end_date, document, created_at, created_by, revoked_at
+		FROM mandates WHERE citizen_cf = ?`
+	args := []any{citizen}
+	if org != "" {
+		q += " AND org_code = ?"
+		args = append(args, org)
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.q(q+" ORDER BY id DESC"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: mandates: %w", err)
+	}
+	defer rows.Close()
+	var out []identity.Mandate
+	for rows.Next() {
+		var m identity.Mandate
+		var revoked sql.NullTime
+		if err := rows.Scan(&m.ID, &m.Citizen, &m.Org, &m.Scope, &m.StartDate, &m.EndDate, &m.Document, &m.CreatedAt, &m.CreatedBy, &revoked); err != nil {
+			return nil, fmt.Errorf("store: scan mandate: %w", err)
+		}
+		m.CreatedAt = m.CreatedAt.UTC()
+		if revoked.Valid {
+			m.RevokedAt = revoked.Time.UTC()
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
