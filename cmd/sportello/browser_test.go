@@ -578,3 +578,74 @@ func TestBrowser_OfficePINAndDoctor(t *testing.T) {
 	b.waitPath("/profilo")
 	b.check("profile-after-change")
 }
+
+// REQ ID-5 CH-1 AUD-1 AUD-2: a patronato operator acts for a citizen who
+// gave a mandate (and cannot for one who did not); a contact-centre
+// operator acts after recording how the caller was identified; the banner
+// shows on every page; the citizen then sees these accesses and the
+// mandate, and revokes it. axe on every page.
+func TestBrowser_ActingFor(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	act := func(cf, identification string) {
+		t.Helper()
+		b.visit(base+"/per-conto-di", "acting-"+cf)
+		b.do(chromedp.Focus("#cf"))
+		b.key(cf)
+		if identification != "" {
+			b.do(chromedp.Focus("#identificazione"))
+			b.key(identification)
+			b.do(chromedp.Focus("#cf"))
+		}
+		b.follow("\r")
+	}
+	b.login(base, "MRNGPP65M10L219B", "N4K6AFA6FNRHCTYK")
+	act("VRDGNN60B45F205Y", "") // no mandate from Giovanna Verdi
+	if msg := eval[string](b, `(document.getElementById("error-summary")||{}).innerText||""`); !strings.Contains(msg, "delega") {
+		t.Fatalf("acting without a mandate: %q", msg)
+	}
+	b.check("acting-refused")
+	act("BNCLGU48D10L219Y", "")
+	b.waitPath("/profilo")
+	b.check("acting-profile")
+	if banner := eval[string](b, `document.querySelector(".alert-info").innerText`); !strings.Contains(banner, "per conto di BNCLGU48D10L219Y") {
+		t.Fatalf("banner = %q", banner)
+	}
+	if !eval[bool](b, `document.body.innerText.includes("Corso Francia 8")`) {
+		t.Fatal("the acting profile does not show the citizen's data")
+	}
+	b.visit(base+"/", "acting-home")
+	if !eval[bool](b, `!!document.querySelector(".alert-info form[action='/per-conto-di/termina']")`) {
+		t.Fatal("no banner on the home page while acting")
+	}
+	b.logout()
+	b.login(base, "CNTNNA80A41F205I", "CUW7G6S6M58ET9ZG")
+	act("BNCLGU48D10L219Y", "Domande su data di nascita e residenza")
+	b.waitPath("/profilo")
+	b.check("cc-acting-profile")
+	b.logout()
+	b.login(base, "BNCLGU48D10L219Y", "ZZ75F39H593S48BQ")
+	b.visit(base+"/profilo/accessi", "citizen-access-log")
+	log := eval[string](b, `document.querySelector("tbody").innerText`)
+	for _, want := range []string{"Patronato o associazione – PAT-TO-001", "Contact center", "Inizio dell'operatività per vostro conto", "Per voi"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("access log lacks %q:\n%s", want, log)
+		}
+	}
+	for _, leak := range []string{"MRNGPP65M10L219B", "CNTNNA80A41F205I"} {
+		if strings.Contains(log, leak) {
+			t.Errorf("access log shows a staff member's codice fiscale %s", leak)
+		}
+	}
+	b.visit(base+"/profilo/deleghe", "mandates")
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__old = true`))
+	b.do(chromedp.Click(`form[action$="/revoca"] button`))
+	b.waitPath("/profilo/deleghe")
+	time.Sleep(200 * time.Millisecond)
+	if !eval[bool](b, `document.body.innerText.includes("Revocata")`) {
+		t.Fatal("the mandate is not shown as revoked")
+	}
+	b.check("mandates-revoked")
+}

@@ -48,7 +48,10 @@ func TestActingFor(t *testing.T) {
 		if err := e.svc.StartActingFor(ctx, op, opTok, cf, ""); err != nil {
 			t.Fatalf("acting with a mandate: %v", err)
 		}
-		_, op, _ = func() (string, identity.Actor, error) { a, _, err := e.svc.Authenticate(ctx, opTok); return opTok, a, err }()
+		_, op, _ = func() (string, identity.Actor, error) {
+			a, _, err := e.svc.Authenticate(ctx, opTok)
+			return opTok, a, err
+		}()
 		if op.ActingFor != cf || op.Channel != "intermediary" {
 			t.Fatalf("acting actor = %+v", op)
 		}

@@ -82,6 +82,13 @@ func LoadUsers(ctx context.Context, db *store.DB, h identity.Hasher) (bool, erro
 				return err
 			}
 		}
+		// Luigi Bianchi has given a mandate to the demo patronato.
+		year := tx.Now().Year()
+		if _, err := tx.CreateMandate(ctx, identity.Mandate{Citizen: "BNCLGU48D10L219Y", Org: "PAT-TO-001", Scope: "all",
+			StartDate: fmt.Sprintf("%d-01-01", year), EndDate: fmt.Sprintf("%d-12-31", year+1), Document: "Mandato demo n. 1",
+			CreatedBy: "intermediary:PAT-TO-001:MRNGPP65M10L219B"}); err != nil {
+			return err
+		}
 		return tx.SetMeta(ctx, usersMetaKey, tx.Now().Format("2006-01-02T15:04:05Z"))
 	})
 	return err == nil, err

@@ -212,12 +212,16 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pv := &profileView{Actor: a, Roles: u.Roles}
-	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindPerson, Subject: a.FiscalCode}); err == nil {
+	subject := a.FiscalCode
+	if a.ActingFor != "" {
+		subject = a.ActingFor // the page shows the citizen acted for
+	}
+	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindPerson, Subject: subject}); err == nil {
 		// Reading a person's registry data is audited (AUD-1), also one's own.
-		if p, err := s.db.FindPerson(r.Context(), a.FiscalCode); err == nil {
+		if p, err := s.db.FindPerson(r.Context(), subject); err == nil {
 			pv.Person, pv.HasData = p, true
 			if err := s.db.Audit(r.Context(), audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel,
-				Action: "person.read", Subject: "person:" + a.FiscalCode, Detail: `{"page":"profilo"}`}); err != nil {
+				Action: "person.read", Subject: "person:" + subject, Detail: `{"page":"profilo"}`}); err != nil {
 				s.serverError(w, r, err)
 				return
 			}

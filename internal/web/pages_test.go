@@ -471,7 +471,8 @@ func TestCatalogue_Coverage(t *testing.T) {
 	}
 	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds, "role.": roles,
 		"action.": actions, "access.who.": {"anonymous", "system"},
-		"doc.": append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
+		"doc.":           append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
+		"mandate.scope.": account.MandateScopes,
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

@@ -239,6 +239,15 @@ func (s *Server) nav(v *View) []NavItem {
 		if v.Actor.Role == identity.RoleCitizen && v.Actor.ActingFor == "" {
 			items = append(items, NavItem{Label: v.T("nav.access"), URL: "/profilo/accessi"})
 		}
+		if v.Actor.Role == identity.RoleCitizen && v.Actor.ActingFor == "" {
+			items = append(items, NavItem{Label: v.T("nav.mandates"), URL: "/profilo/deleghe"})
+		}
+		if v.Actor.Role == identity.RoleIntermediary || v.Actor.Role == identity.RoleContactCentre {
+			items = append(items, NavItem{Label: v.T("nav.acting"), URL: "/per-conto-di"})
+		}
+		if v.Actor.Role == identity.RoleIntermediary {
+			items = append(items, NavItem{Label: v.T("nav.mandate.new"), URL: "/deleghe/nuova"})
+		}
 		if v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleAdmin {
 			items = append(items, NavItem{Label: v.T("nav.office.pin"), URL: "/ufficio/pin"},
 				NavItem{Label: v.T("nav.office.doctor"), URL: "/ufficio/medici"})
