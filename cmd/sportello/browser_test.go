@@ -321,10 +321,16 @@ func TestBrowser_KeyboardFormWithErrors(t *testing.T) {
 		t.Fatalf("the wrong field is not marked aria-invalid")
 	}
 	b.check("kbd-form-errors")
-	b.key("\t")
+	b.do(chromedp.Focus("#error-summary"))
+	b.tabTo(`e.matches("#error-summary a")`, 3)
 	b.do(chromedp.Evaluate[chromedp.Void](`window.__same = true`))
 	b.key("\r") // follow the first summary link
-	time.Sleep(100 * time.Millisecond)
+	for range 40 {
+		if eval[string](b, `document.activeElement.id`) == "email" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if id := eval[string](b, `document.activeElement.id`); id != "email" {
 		t.Fatalf("the summary link put the focus on %q; want the email field", id)
 	}
