@@ -88,6 +88,10 @@ func allowed(a Actor, act Action, r Resource) bool {
 		}
 		return citizenMay(act, r.Kind)
 	}
+	// Everyone may see their own registry data (the profile page).
+	if r.Kind == KindPerson && act == Read && r.Subject == a.FiscalCode {
+		return true
+	}
 	switch a.Role {
 	case RoleCitizen:
 		return r.Subject == a.FiscalCode && citizenMay(act, r.Kind)

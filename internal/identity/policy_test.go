@@ -59,7 +59,7 @@ var spec = map[identity.Role][]string{
 		"person:read:own", "person:update:own",
 	},
 	identity.RoleIntermediary:  {"person:act_for:mandated", "person:read:own", "mandate:create:in-scope", "mandate:update:in-scope"},
-	identity.RoleContactCentre: {"person:act_for:*"},
+	identity.RoleContactCentre: {"person:act_for:*", "person:read:own"},
 	identity.RoleOffice: {
 		"registration:read:*", "registration:list:*", "registration:create:*",
 		"application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
@@ -67,19 +67,21 @@ var spec = map[identity.Role][]string{
 		"person:read:*", "person:issue_pin:*", "person:enable_doc:*",
 	},
 	identity.RoleMedicalCentre: {
+		"person:read:own",
 		"application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
 		"certificate:read:in-scope", "certificate:list:in-scope", "certificate:update:in-scope",
 	},
 	identity.RoleChiefBoard: {
+		"person:read:own",
 		"application:read:*", "application:list:*", "application:update:*",
 		"certificate:read:*", "certificate:list:*", "certificate:update:*",
 	},
-	identity.RoleRegional: {"application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
-	identity.RoleASL:      {"application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
+	identity.RoleRegional: {"person:read:own", "application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
+	identity.RoleASL:      {"person:read:own", "application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
 	identity.RoleAdmin: {
 		"user:read:*", "user:list:*", "user:create:*", "user:update:*", "user:act_for:*", "user:issue_pin:*", "user:enable_doc:*",
 		"registration:read:*", "registration:list:*", "registration:create:*",
-		"person:issue_pin:*", "person:enable_doc:*",
+		"person:issue_pin:*", "person:enable_doc:*", "person:read:own",
 	},
 }
 

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sportello/sportello/internal/demo"
+	"github.com/sportello/sportello/internal/identity"
+)
+
+// session is a logged-in HTTP client of the real server.
+type session struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+var tokenRE = regexp.MustCompile(`name="_token" value="([^"]+)"`)
+
+func loginHTTP(t *testing.T, base, cf, pin string) *session {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &session{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	_, body := s.get("/accedi")
+	m := tokenRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no form token on the login page")
+	}
+	s.post("/accedi", url.Values{"_token": {m[1]}, "cf": {cf}, "pin": {pin}, "ritorno": {"/"}})
+	if code, body := s.get("/"); code != 200 || !strings.Contains(body, `action="/esci"`) {
+		t.Fatalf("login as %s failed (profile %d)", cf, code)
+	}
+	return s
+}
+
+func (s *session) get(path string) (int, string) {
+	s.t.Helper()
+	resp, err := s.c.Get(s.base + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (s *session) post(path string, form url.Values) (int, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", s.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.base)
+	resp, err := s.c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// probePaths are every GET route with person data, with guessed and
+// sequential identifiers.
+func probePaths() []string {
+	paths := []string{"/", "/profilo", "/profilo/accessi", "/profilo/deleghe", "/profilo/pin", "/esempi", "/esempi/registro",
+		"/per-conto-di", "/deleghe/nuova", "/ufficio/pin", "/ufficio/medici", "/informazioni/cure-termali",
+		"/api/v1/registrations", "/api/v1/status"}
+	year := time.Now().Year()
+	for i := 1; i <= 10; i++ {
+		n := fmt.Sprintf("%d%07d", year, i)
+		paths = append(paths, "/esempi/conferma/"+n, "/esempi/pratica/"+n, fmt.Sprintf("/api/v1/registrations/%d", i))
+	}
+	return paths
+}
+
+// personMarks are the strings that reveal a demo person's data.
+func personMarks(p identity.Person) []string {
+	return []string{p.FiscalCode, p.Address}
+}
+
+// REQ AUD-2 CH-3 ID-5: no route gives anyone another person's data: every
+// demo user (citizens, doctor, staff, operators) requests every page and
+// API route with guessed and sequential identifiers; a page may show only
+// the user's own data, or, while acting, the data of the person acted for.
+func TestAuthorization_NoOtherPersonsData(t *testing.T) {
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	check := func(who string, s *session, allowed map[string]bool) {
+		t.Helper()
+		for _, path := range probePaths() {
+			code, body := s.get(path)
+			if code >= 500 {
+				t.Errorf("%s GET %s: %d", who, path, code)
+			}
+			for _, u := range demo.Users {
+				if allowed[u.Person.FiscalCode] {
+					continue
+				}
+				for _, mark := range personMarks(u.Person) {
+					if strings.Contains(body, mark) {
+						t.Errorf("%s GET %s (%d) shows %q of %s", who, path, code, mark, u.Person.FullName())
+					}
+				}
+			}
+		}
+	}
+	for _, u := range demo.Users {
+		s := loginHTTP(t, base, u.Person.FiscalCode, u.PIN)
+		check(u.Person.FullName(), s, map[string]bool{u.Person.FiscalCode: true})
+	}
+	// Acting for Luigi Bianchi (who gave a mandate): his data, nobody else's.
+	op := loginHTTP(t, base, "MRNGPP65M10L219B", "N4K6AFA6FNRHCTYK")
+	_, page := op.get("/per-conto-di")
+	form := regexp.MustCompile(`action="/per-conto-di" [^>]*>\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if form == nil {
+		t.Fatal("no acting form")
+	}
+	op.post("/per-conto-di", url.Values{"_token": {form[1]}, "cf": {"BNCLGU48D10L219Y"}})
+	if _, body := op.get("/profilo"); !strings.Contains(body, "Corso Francia 8") {
+		t.Fatal("the operator is not acting for Luigi Bianchi")
+	}
+	check("patronato acting for Luigi Bianchi", op, map[string]bool{"MRNGPP65M10L219B": true, "BNCLGU48D10L219Y": true})
+	// Anonymous visitors see nobody.
+	jar, _ := cookiejar.New(nil)
+	check("anonymous", &session{t: t, base: base, c: &http.Client{Jar: jar}}, map[string]bool{})
+}
