@@ -131,3 +131,53 @@ func TestAuthorization_NoOtherPersonsData(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	check("anonymous", &session{t: t, base: base, c: &http.Client{Jar: jar}}, map[string]bool{})
 }
+
+// REQ ID-4 AUD-2: a user's API token works in the user's role with the
+// scopes chosen only, and stops when revoked; citizens have no tokens.
+func TestAPITokens_EndToEnd(t *testing.T) {
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	formToken := func(page string) string {
+		m := regexp.MustCompile(`action="/profilo/token" [^>]*>\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no token form")
+		}
+		return m[1]
+	}
+	citizen := loginHTTP(t, base, "RSSMRA56L12H501D", "HWGQ496RAFHUG6A9")
+	if code, _ := citizen.get("/profilo/token"); code != 404 {
+		t.Errorf("citizen's token page = %d; want 404", code)
+	}
+	office := loginHTTP(t, base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
+	_, page := office.get("/profilo/token")
+	_, page = office.post("/profilo/token", url.Values{"_token": {formToken(page)}, "nome": {"Protocollo sede"},
+		"ambiti": {"registrations:read"}, "durata": {"30"}})
+	m := regexp.MustCompile(`<code>(spt_[A-Z0-9]+)</code>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no new token on the page")
+	}
+	api := func(method, path, token string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{"kind":"lettera","subject":"Oggetto","correspondent":"RSSMRA56L12H501D"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "k-"+method)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := api("GET", "/api/v1/registrations", m[1]); code != 200 {
+		t.Fatalf("GET with a read token = %d", code)
+	}
+	if code := api("POST", "/api/v1/registrations", m[1]); code != 403 {
+		t.Fatalf("POST with a read-only token = %d; want 403", code)
+	}
+	id := regexp.MustCompile(`name="revoca" value="(\d+)"`).FindStringSubmatch(page)
+	office.post("/profilo/token", url.Values{"_token": {formToken(page)}, "revoca": {id[1]}})
+	if code := api("GET", "/api/v1/registrations", m[1]); code != 401 {
+		t.Fatalf("GET with a revoked token = %d; want 401", code)
+	}
+}

@@ -569,6 +569,7 @@ func TestBrowser_OfficePINAndDoctor(t *testing.T) {
 			t.Fatalf("enabling %d: flash %q; want %q", i+1, flash, want)
 		}
 	}
+	b.visit(base+"/profilo/token", "api-tokens")
 	b.logout()
 	// The citizen's first login goes straight to the PIN change.
 	b.login(base, "VRDGNN60B45F205Y", pin)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/api"
+	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/config"
@@ -273,15 +274,34 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	health := &ops.Health{DB: db}
 	mux := http.NewServeMux()
 	health.Routes(mux, metrics.Handler())
-	var apiAuth api.Authenticator // nil: every protected API operation answers 401
+	// API clients authenticate with the tokens users create on their
+	// profile ("spt_…"); a static tokens file, if given, is still accepted
+	// for integration tests.
+	var static api.Authenticator
 	if cfg.APITokensFile != "" {
 		tokens, err := api.LoadStaticTokens(cfg.APITokensFile)
 		if err != nil {
 			return err
 		}
-		log.Warn("API tokens come from a static file: a stopgap until identity exists", "tokens", tokens.Len())
-		apiAuth = tokens
+		log.Warn("API tokens also come from a static file: for integration tests only", "tokens", tokens.Len())
+		static = tokens
 	}
+	apiAuth := api.AuthFunc(func(ctx context.Context, token string) (api.Principal, error) {
+		if strings.HasPrefix(token, "spt_") {
+			a, scopes, err := accounts.AuthenticateAPIToken(ctx, token)
+			if apperr.Is(err, apperr.Unauthenticated) {
+				return api.Principal{}, api.ErrInvalidToken
+			}
+			if err != nil {
+				return api.Principal{}, err
+			}
+			return api.Principal{Actor: a.ID(), Role: string(a.Role), Scopes: scopes}, nil
+		}
+		if static != nil {
+			return static.Authenticate(ctx, token)
+		}
+		return api.Principal{}, api.ErrInvalidToken
+	})
 	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth, Catalogue: cat}).Routes(mux)
 	pages.Routes(mux)
 	var inflight httpx.InFlight

@@ -15,6 +15,29 @@ import (
 type Principal struct {
 	Actor string // as recorded in events and audit entries, e.g. "office:7"
 	Role  string // e.g. RoleOffice
+	// Scopes the token grants, e.g. "registrations:read"; nil grants every
+	// scope (the static tokens file).
+	Scopes []string
+}
+
+// AuthFunc adapts a function to Authenticator.
+type AuthFunc func(ctx context.Context, bearerToken string) (Principal, error)
+
+// Authenticate calls f.
+func (f AuthFunc) Authenticate(ctx context.Context, token string) (Principal, error) {
+	return f(ctx, token)
+}
+
+// scopeOf is the scope an operation needs: its first tag, and "read" for
+// GET or "write" for anything else ("registrations:write").
+func scopeOf(op *huma.Operation) string {
+	if len(op.Tags) == 0 {
+		return ""
+	}
+	if op.Method == http.MethodGet {
+		return op.Tags[0] + ":read"
+	}
+	return op.Tags[0] + ":write"
 }
 
 // Roles known to the API today.
@@ -101,6 +124,10 @@ func (a *API) authenticate(hctx huma.Context, next func(huma.Context)) {
 	}
 	if !slices.Contains(roles, p.Role) {
 		a.writeProblem(w, r, &problem{status: http.StatusForbidden, detail: msgRole.format(p.Role)})
+		return
+	}
+	if need := scopeOf(hctx.Operation()); p.Scopes != nil && !slices.Contains(p.Scopes, need) {
+		a.writeProblem(w, r, &problem{status: http.StatusForbidden, detail: msgScope.format(need)})
 		return
 	}
 	next(huma.WithValue(hctx, principalKey{}, p))

@@ -75,6 +75,7 @@ func titleOf(status int) text {
 // Generic details, for problems that carry no message of their own.
 var (
 	msgInvalid       = msg("api.detail.invalid")
+	msgScope         = msg("api.detail.scope")
 	msgBadRequest    = msg("api.detail.bad_request")
 	msgBodyRequired  = msg("api.detail.body_required")
 	msgTooLarge      = msg("api.detail.too_large")

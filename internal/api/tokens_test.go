@@ -63,7 +63,7 @@ func TestStaticTokens_Authenticate(t *testing.T) {
 		{tokenAdmin, api.Principal{Actor: "admin:1", Role: "admin"}},
 		{tokenDoctor, api.Principal{Actor: "doctor:42", Role: "doctor"}},
 	} {
-		if p, err := st.Authenticate(ctx, tc.token); err != nil || p != tc.want {
+		if p, err := st.Authenticate(ctx, tc.token); err != nil || p.Actor != tc.want.Actor || p.Role != tc.want.Role || p.Scopes != nil {
 			t.Errorf("Authenticate(%s) = %+v, %v; want %+v", tc.token[:6], p, err, tc.want)
 		}
 	}

@@ -84,3 +84,17 @@ type Mandate struct {
 func (m Mandate) LiveOn(day string) bool {
 	return m.RevokedAt.IsZero() && m.StartDate <= day && day <= m.EndDate
 }
+
+// APIToken is a bearer token of a user's software, bound to one role.
+type APIToken struct {
+	ID        int64
+	UserID    int64
+	Role      Role
+	Scope     string
+	Name      string
+	Scopes    []string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time
+	LastUsed  time.Time
+}

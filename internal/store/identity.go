@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
@@ -302,4 +303,80 @@ func (db *DB) FindMandates(ctx context.Context, citizen, org string) ([]identity
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// CreateAPIToken stores a token (its hash) and returns its ID.
+func (tx *Tx) CreateAPIToken(ctx context.Context, hash string, t identity.APIToken) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO api_tokens (token_hash, user_id, role, scope, name, scopes, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, hash, t.UserID, string(t.Role), t.Scope, t.Name,
+		strings.Join(t.Scopes, " "), tx.now, t.ExpiresAt).Scan(&id)
+	return id, tx.db.storeErr("create API token", err)
+}
+
+// RevokeAPIToken ends a token of a user; NotFound if there is none live.
+func (tx *Tx) RevokeAPIToken(ctx context.Context, userID, id int64) error {
+	res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`, tx.now, id, userID)
+	if err != nil {
+		return tx.db.storeErr("revoke API token", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.NotFound, "Token non trovato.")
+	}
+	return nil
+}
+
+const apiTokenCols = `id, user_id, role, scope, name, scopes, created_at, expires_at, revoked_at, last_used_at`
+
+func scanAPIToken(s rowScanner) (identity.APIToken, error) {
+	var t identity.APIToken
+	var role, scopes string
+	var revoked, used sql.NullTime
+	err := s.Scan(&t.ID, &t.UserID, &role, &t.Scope, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt, &revoked, &used)
+	t.Role, t.Scopes = identity.Role(role), strings.Fields(scopes)
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+	if revoked.Valid {
+		t.RevokedAt = revoked.Time.UTC()
+	}
+	if used.Valid {
+		t.LastUsed = used.Time.UTC()
+	}
+	return t, err
+}
+
+// FindAPIToken returns a live token by hash (not revoked, not expired).
+func (db *DB) FindAPIToken(ctx context.Context, hash string) (identity.APIToken, error) {
+	t, err := scanAPIToken(db.read.QueryRowContext(ctx, db.d.q(`SELECT `+apiTokenCols+` FROM api_tokens
+		WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`), hash, db.now()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, apperr.New(apperr.Unauthenticated, "Token non valido.")
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: find API token: %w", err)
+	}
+	return t, nil
+}
+
+// FindAPITokens returns a user's tokens, newest first.
+func (db *DB) FindAPITokens(ctx context.Context, userID int64) ([]identity.APIToken, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.q(`SELECT `+apiTokenCols+` FROM api_tokens WHERE user_id = ? ORDER BY id DESC`), userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: API tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []identity.APIToken
+	for rows.Next() {
+		t, err := scanAPIToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan API token: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TouchAPIToken records a token's use.
+func (tx *Tx) TouchAPIToken(ctx context.Context, id int64) error {
+	_, err := tx.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, tx.now, id)
+	return tx.db.storeErr("touch API token", err)
 }

@@ -473,6 +473,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"action.": actions, "access.who.": {"anonymous", "system"},
 		"doc.":           append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
 		"mandate.scope.": account.MandateScopes,
+		"scope.":         account.APIScopes,
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

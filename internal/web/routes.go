@@ -24,6 +24,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /profilo/pin", s.pinPost)
 		mux.HandleFunc("POST /profilo/esci-ovunque", s.logoutEverywhere)
 		mux.HandleFunc("GET /profilo/accessi", s.accessLog)
+		mux.HandleFunc("GET /profilo/token", s.tokensPage)
+		mux.HandleFunc("POST /profilo/token", s.tokensPost)
 		mux.HandleFunc("GET /profilo/deleghe", s.myMandates)
 		mux.HandleFunc("POST /profilo/deleghe/{id}/revoca", s.revokeMyMandate)
 		mux.HandleFunc("GET /per-conto-di", s.actingPage)
