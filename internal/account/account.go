@@ -132,7 +132,7 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 		return "", identity.User{}, errThrottled
 	}
 	u, err := s.db.FindUserByFiscalCode(ctx, cf)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && u.PINHash == "") {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && u.PINHash == "" && u.PendingPIN == "") {
 		s.opt.Hasher.Verify(pin, s.dummy) // the same time as a real check: existence stays secret
 		s.audit(ctx, "", cf, "login.failure", `{"reason":"unknown"}`)
 		return "", identity.User{}, ErrBadCredentials
@@ -145,9 +145,18 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 		s.audit(ctx, "", cf, "login.locked", `{}`)
 		return "", identity.User{}, ErrLocked
 	}
-	ok, err := s.opt.Hasher.Verify(pin, u.PINHash)
-	if err != nil {
-		return "", identity.User{}, fmt.Errorf("account: verify PIN of user %d: %w", u.ID, err)
+	ok, promote := false, false
+	if u.PINHash != "" {
+		if ok, err = s.opt.Hasher.Verify(pin, u.PINHash); err != nil {
+			return "", identity.User{}, fmt.Errorf("account: verify PIN of user %d: %w", u.ID, err)
+		}
+	}
+	if !ok && u.PendingPIN != "" {
+		// A PIN requested online becomes the PIN at its first use (ID-1).
+		if ok, err = s.opt.Hasher.Verify(pin, u.PendingPIN); err != nil {
+			return "", identity.User{}, fmt.Errorf("account: verify pending PIN of user %d: %w", u.ID, err)
+		}
+		promote = ok
 	}
 	if !ok {
 		var until time.Time
@@ -184,6 +193,15 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordLoginSuccess(ctx, u.ID); err != nil {
 			return err
+		}
+		if promote {
+			if err := tx.PromotePendingPIN(ctx, u.ID); err != nil {
+				return err
+			}
+			if _, err := tx.RevokeSessions(ctx, u.ID); err != nil { // the old PIN's sessions end
+				return err
+			}
+			u.MustChangePIN = false
 		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err

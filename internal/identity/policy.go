@@ -38,6 +38,7 @@ const (
 	KindApplication  Kind = "application"
 	KindUser         Kind = "user"    // accounts, roles, PIN letters
 	KindMandate      Kind = "mandate" // a citizen's mandate to an intermediary (ID-5)
+	KindLetter       Kind = "letter"  // the outbox of letters to print and post
 )
 
 // Resource describes what is acted on, with the facts the policy needs.
@@ -125,6 +126,8 @@ func allowed(a Actor, act Action, r Resource) bool {
 			return (act == Read || act == List || act == Update) && r.Office != "" && r.Office == a.Scope
 		case KindPerson:
 			return act == Read || act == IssuePIN || act == EnableDoc
+		case KindLetter:
+			return act == Read || act == List || act == Update
 		}
 	case RoleMedicalCentre:
 		return (r.Kind == KindApplication || r.Kind == KindCertificate) && (act == Read || act == List || act == Update) &&
@@ -145,6 +148,8 @@ func allowed(a Actor, act Action, r Resource) bool {
 			return act == Read || act == List || act == Create
 		case KindPerson:
 			return act == IssuePIN || act == EnableDoc
+		case KindLetter:
+			return act == Read || act == List || act == Update
 		}
 	}
 	return false

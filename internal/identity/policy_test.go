@@ -65,6 +65,7 @@ var spec = map[identity.Role][]string{
 		"application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
 		"certificate:read:in-scope", "certificate:list:in-scope", "certificate:update:in-scope",
 		"person:read:*", "person:issue_pin:*", "person:enable_doc:*",
+		"letter:read:*", "letter:list:*", "letter:update:*",
 	},
 	identity.RoleMedicalCentre: {
 		"person:read:own",
@@ -82,6 +83,7 @@ var spec = map[identity.Role][]string{
 		"user:read:*", "user:list:*", "user:create:*", "user:update:*", "user:act_for:*", "user:issue_pin:*", "user:enable_doc:*",
 		"registration:read:*", "registration:list:*", "registration:create:*",
 		"person:issue_pin:*", "person:enable_doc:*", "person:read:own",
+		"letter:read:*", "letter:list:*", "letter:update:*",
 	},
 }
 
@@ -97,7 +99,7 @@ func specAllows(role identity.Role, k identity.Kind, act identity.Action, rel re
 
 var (
 	kinds = []identity.Kind{identity.KindPerson, identity.KindAuditTrail, identity.KindRegistration,
-		identity.KindCertificate, identity.KindApplication, identity.KindUser, identity.KindMandate}
+		identity.KindCertificate, identity.KindApplication, identity.KindUser, identity.KindMandate, identity.KindLetter}
 	actions = []identity.Action{identity.Read, identity.List, identity.Create, identity.Update,
 		identity.ActFor, identity.IssuePIN, identity.EnableDoc}
 	relations = []relation{own, others, inScope, mandated}

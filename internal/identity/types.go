@@ -35,6 +35,7 @@ type User struct {
 	ID            int64
 	FiscalCode    string
 	PINHash       string // "" until a PIN is issued
+	PendingPIN    string // hash of a PIN requested online, not used yet
 	PINIssuedAt   time.Time
 	PINChannel    string // "online" (ID-1) or "counter" (ID-2)
 	MustChangePIN bool

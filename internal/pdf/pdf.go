@@ -51,14 +51,16 @@ const producer = "Sportello"
 // newDoc returns an A4 document in millimetres with deterministic
 // metadata: creation and modification dates are at, in Europe/Rome (the
 // PDF date written by fpdf carries no offset, and readers take it as local
-// time), catalogs are sorted and compression is on.
+// time), catalogs are sorted, and page streams are not compressed: a
+// letter stays a few kilobytes, golden files diff as text, and the bytes
+// do not depend on the toolchain's compress/flate.
 func newDoc(at time.Time, title, author string) *fpdf.Fpdf {
 	d := fpdf.New("P", "mm", "A4", "")
 	at = at.In(clock.Rome)
 	d.SetCreationDate(at)
 	d.SetModificationDate(at)
 	d.SetCatalogSort(true)
-	d.SetCompression(true)
+	d.SetCompression(false)
 	d.SetProducer(producer, true)
 	d.SetCreator(producer, true)
 	d.SetTitle(title, true)
