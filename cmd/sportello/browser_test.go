@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"fmt"
 	"os"
 	"os/exec"
@@ -655,4 +656,57 @@ func TestBrowser_ActingFor(t *testing.T) {
 		t.Fatal("the mandate is not shown as revoked")
 	}
 	b.check("mandates-revoked")
+}
+
+// REQ ID-1: a citizen asks for a PIN online: data that do not match get
+// one answer without saying which field; matching data show the first 8
+// characters; the letter with the other 8 waits in the office's outbox,
+// which can open it (demo) and mark it printed. axe on every page.
+func TestBrowser_PINRequestOnline(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env())
+	defer stop()
+	fill := func(given string) {
+		t.Helper()
+		b.visit(base+"/pin/richiesta", "pin-request-"+given)
+		for id, v := range map[string]string{"cf": "VRDGNN60B45F205Y", "nome": given, "cognome": "Verdi", "nascita": "05/02/1960", "luogo": "Milano"} {
+			b.do(chromedp.Focus("#" + id))
+			b.key(v)
+		}
+		b.follow("\r")
+	}
+	fill("Gianna")
+	if msg := eval[string](b, `document.getElementById("error-summary").innerText`); !strings.Contains(msg, "non corrispondono") {
+		t.Fatalf("mismatch: %q", msg)
+	}
+	b.check("pin-request-mismatch")
+	fill("giovanna")
+	b.check("pin-request-done")
+	first := strings.ReplaceAll(eval[string](b, `document.querySelector(".pin-sheet .reference").textContent`), " ", "")
+	if len(first) != 8 {
+		t.Fatalf("first half = %q", first)
+	}
+	b.login(base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
+	b.visit(base+"/ufficio/lettere", "letters")
+	if n := eval[int](b, `document.querySelectorAll("tbody tr").length`); n != 1 {
+		t.Fatalf("%d letters in the outbox; want 1", n)
+	}
+	href := eval[string](b, `document.querySelector("tbody a").getAttribute("href")`)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(base + href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/accedi") { // without a session: log in first
+		t.Fatalf("letter without login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	b.do(chromedp.Click(`form[action$="/stampata"] button`))
+	time.Sleep(300 * time.Millisecond)
+	b.waitPath("/ufficio/lettere")
+	b.check("letters-printed")
+	if !eval[bool](b, `document.body.innerText.includes("Stampata")`) {
+		t.Fatal("the letter is not shown as printed")
+	}
 }

@@ -263,7 +263,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
-		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts})
+		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts,
+		Sender: account.LetterSender{Agency: "Istituto previdenziale", Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
 	if err != nil {
 		return err
 	}
@@ -398,4 +399,13 @@ func pinHasher(ctx context.Context, cfg config.Config, db *store.DB, log *slog.L
 		return identity.Hasher{}, err
 	}
 	return identity.Hasher{Pepper: []byte(v)}, nil
+}
+
+// publicURL is the address printed on letters; "" lets pages use the
+// request's host.
+func publicURL(cfg config.Config) string {
+	if cfg.PublicURL == nil {
+		return ""
+	}
+	return strings.TrimSuffix(cfg.PublicURL.String(), "/")
 }

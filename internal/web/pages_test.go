@@ -471,9 +471,11 @@ func TestCatalogue_Coverage(t *testing.T) {
 	}
 	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds, "role.": roles,
 		"action.": actions, "access.who.": {"anonymous", "system"},
-		"doc.":           append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
-		"mandate.scope.": account.MandateScopes,
-		"scope.":         account.APIScopes,
+		"doc.":            append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
+		"mandate.scope.":  account.MandateScopes,
+		"scope.":          account.APIScopes,
+		"letters.status.": {"queued", "printed"},
+		"pinreq.err.":     {"cf", "nome", "cognome", "nascita", "luogo"},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

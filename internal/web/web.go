@@ -45,6 +45,9 @@ type Options struct {
 	Examples bool
 	// Accounts runs logins and sessions; without it there is no login.
 	Accounts *account.Service
+	// Sender is printed on letters (the PIN letter); BaseURL defaults to
+	// the request's host.
+	Sender account.LetterSender
 }
 
 // Server renders the pages.
@@ -59,6 +62,7 @@ type Server struct {
 	examples bool
 	secure   bool
 	accounts *account.Service
+	sender   account.LetterSender
 }
 
 // New parses every template and hashes the assets; errors here are bugs.
@@ -76,7 +80,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
-		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts,
+		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts, sender: opts.Sender,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -250,7 +254,8 @@ func (s *Server) nav(v *View) []NavItem {
 		}
 		if v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleAdmin {
 			items = append(items, NavItem{Label: v.T("nav.office.pin"), URL: "/ufficio/pin"},
-				NavItem{Label: v.T("nav.office.doctor"), URL: "/ufficio/medici"})
+				NavItem{Label: v.T("nav.office.doctor"), URL: "/ufficio/medici"},
+				NavItem{Label: v.T("nav.office.letters"), URL: "/ufficio/lettere"})
 		}
 	}
 	for i := range items {
