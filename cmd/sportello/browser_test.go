@@ -571,6 +571,20 @@ func TestBrowser_OfficePINAndDoctor(t *testing.T) {
 		}
 	}
 	b.visit(base+"/profilo/token", "api-tokens")
+	// Revoke Mario Rossi's PIN: it stops working.
+	b.visit(base+"/ufficio/pin", "office-pin-revoke")
+	b.do(chromedp.Focus("#revoca-cf"))
+	b.key("RSSMRA56L12H501D")
+	b.follow("\r")
+	if flash := eval[string](b, `(document.querySelector(".alert-success")||{}).textContent||""`); !strings.Contains(flash, "PIN revocato") {
+		t.Fatalf("revocation flash = %q", flash)
+	}
+	b.logout()
+	b.login(base, "RSSMRA56L12H501D", "HWGQ496RAFHUG6A9")
+	if !strings.HasPrefix(eval[string](b, `document.title`), "Errore:") {
+		t.Fatal("a revoked PIN still logs in")
+	}
+	b.login(base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
 	b.logout()
 	// The citizen's first login goes straight to the PIN change.
 	b.login(base, "VRDGNN60B45F205Y", pin)

@@ -38,6 +38,8 @@ type officePINView struct {
 	// Issued: the PIN to print, shown once.
 	IssuedPIN string
 	Person    identity.Person
+	// SessionToken is the form token of the revocation form.
+	SessionToken string
 }
 
 func (s *Server) renderOfficePIN(w http.ResponseWriter, r *http.Request, status int, ov *officePINView, errs []FieldError) {
@@ -45,6 +47,7 @@ func (s *Server) renderOfficePIN(w http.ResponseWriter, r *http.Request, status 
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}}
 	ov.AdultDocs, ov.MinorDocs = account.AdultDocuments, account.MinorDocuments
 	ov.Token, _ = s.tokens.issue("ufficio-pin", s.tokens.binding(w, r), s.clock.Now())
+	ov.SessionToken, _ = s.tokens.issue("sessione", s.tokens.binding(w, r), s.clock.Now())
 	ov.Errors = map[string]string{}
 	for _, e := range errs {
 		v.Errors = append(v.Errors, e)
@@ -111,6 +114,26 @@ func (s *Server) officePINPost(w http.ResponseWriter, r *http.Request) {
 	// The PIN sheet: shown once, to print and hand over; never stored.
 	v := s.view(r, "office.pin.done.title", &officePINView{IssuedPIN: pin[:4] + " " + pin[4:8] + " " + pin[8:12] + " " + pin[12:], Person: person})
 	s.render(w, r, http.StatusOK, "office-pin-done", v)
+}
+
+// officePINRevoke stops a person's PIN (lost or stolen) and ends their
+// sessions.
+func (s *Server) officePINRevoke(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.requireStaff(w, r)
+	if !ok || !s.postToken(w, r) {
+		return
+	}
+	err := s.accounts.RevokePIN(r.Context(), a, r.PostForm.Get("cf"))
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		s.setFlash(w, "flash.pin.revoke.unknown")
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	default:
+		s.setFlash(w, "flash.pin.revoked")
+	}
+	http.Redirect(w, r, "/ufficio/pin", http.StatusSeeOther)
 }
 
 // officeDoctorView is the doctor enabling form's data.

@@ -40,6 +40,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /ufficio/lettere/{id}/stampata", s.letterPrinted)
 		mux.HandleFunc("GET /ufficio/pin", s.officePIN)
 		mux.HandleFunc("POST /ufficio/pin", s.officePINPost)
+		mux.HandleFunc("POST /ufficio/pin/revoca", s.officePINRevoke)
 		mux.HandleFunc("GET /ufficio/medici", s.officeDoctor)
 		mux.HandleFunc("POST /ufficio/medici", s.officeDoctorPost)
 	}
