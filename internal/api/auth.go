@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/sportello/sportello/internal/identity"
+
 	"context"
 	"errors"
 	"net/http"
@@ -18,6 +20,13 @@ type Principal struct {
 	// Scopes the token grants, e.g. "registrations:read"; nil grants every
 	// scope (the static tokens file).
 	Scopes []string
+}
+
+// identity is the principal as the authorisation policy sees it: the role
+// decides what a caller of the API may do with registrations (the policy
+// is the one place of that decision, as for the web pages).
+func (p Principal) identity() identity.Actor {
+	return identity.Actor{UserID: -1, FiscalCode: p.Actor, Role: identity.Role(p.Role)}
 }
 
 // AuthFunc adapts a function to Authenticator.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/sportello/sportello/internal/identity"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +44,9 @@ type createRegistrationOutput struct {
 // audit entry (AUD-1), at most once per Idempotency-Key (PROT-3).
 func (a *API) createRegistration(ctx context.Context, in *createRegistrationInput) (*createRegistrationOutput, error) {
 	p, _ := PrincipalFrom(ctx)
+	if err := identity.Can(p.identity(), identity.Create, identity.Resource{Kind: identity.KindRegistration}); err != nil {
+		return nil, a.fail(ctx, err)
+	}
 	n := protocol.NewRegistration{
 		Register:      protocol.General,
 		Kind:          strings.TrimSpace(in.Body.Kind),
@@ -115,6 +120,10 @@ type listRegistrationsInput struct {
 
 // listRegistrations lists registrations in register, year and number order.
 func (a *API) listRegistrations(ctx context.Context, in *listRegistrationsInput) (*PageOutput[Registration], error) {
+	p, _ := PrincipalFrom(ctx)
+	if err := identity.Can(p.identity(), identity.List, identity.Resource{Kind: identity.KindRegistration}); err != nil {
+		return nil, a.fail(ctx, err)
+	}
 	f := store.RegistrationFilter{Register: protocol.Register(in.Register), Year: in.Year,
 		Limit: in.PerPage, Offset: in.offset()}
 	rs, total, err := a.db.FindRegistrations(ctx, f)
@@ -197,6 +206,9 @@ type getRegistrationOutput struct {
 // history. The read is audited (AUD-1) before anything is returned.
 func (a *API) getRegistration(ctx context.Context, in *getRegistrationInput) (*getRegistrationOutput, error) {
 	p, _ := PrincipalFrom(ctx)
+	if err := identity.Can(p.identity(), identity.Read, identity.Resource{Kind: identity.KindRegistration}); err != nil {
+		return nil, a.fail(ctx, err)
+	}
 	r, err := a.db.FindRegistrationByID(ctx, in.ID)
 	if err != nil {
 		return nil, a.fail(ctx, err)
