@@ -257,7 +257,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 		printDemoUsers(stdout)
 	}
-	accounts := account.New(db, clock.System{}, log, account.Options{Hasher: hasher, IdleTimeout: cfg.FormTimeout})
+	accounts := account.New(db, clock.System{}, log, account.Options{Hasher: hasher, IdleTimeout: cfg.FormTimeout,
+		MaxFailures: cfg.LoginFailures, LockFor: cfg.LoginLock})
 	cat, err := i18n.Load()
 	if err != nil {
 		return err

@@ -35,6 +35,8 @@ type Config struct {
 	Pepper          []byte        // keys PIN hashes; kept outside the database
 	APITokensFile   string        // stopgap bearer tokens for the API until identity lands
 	FormTimeout     time.Duration // how long a form stays valid; warned 2 minutes before
+	LoginFailures   int           // failed logins in a row before the account locks
+	LoginLock       time.Duration // how long the lock lasts
 	PublicURL       *url.URL      // how users reach the service; https turns on Secure cookies and HSTS
 }
 
@@ -76,6 +78,8 @@ var settings = []setting{
 	{"expect-head", "SPORTELLO_AUDIT_EXPECT_HEAD", "", "audit verify: a chain head recorded earlier (seq:hash) that must still be in the chain", false},
 	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
 	{"form-timeout", "SPORTELLO_FORM_TIMEOUT", "30m", "how long a form page stays valid (users are warned 2 minutes before; what they typed is kept)", false},
+	{"login-failures", "SPORTELLO_LOGIN_FAILURES", "5", "failed logins in a row before an account locks", false},
+	{"login-lock", "SPORTELLO_LOGIN_LOCK", "15m", "how long a locked account stays locked", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 }
 
@@ -140,6 +144,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	}
 	if c.FormTimeout, err = time.ParseDuration(*vals["form-timeout"]); err != nil || c.FormTimeout < 2*time.Minute {
 		problems = append(problems, "--form-timeout: want a duration of at least 2m, such as 30m")
+	}
+	if c.LoginFailures, err = strconv.Atoi(*vals["login-failures"]); err != nil || c.LoginFailures < 1 || c.LoginFailures > 100 {
+		problems = append(problems, "--login-failures: want a number between 1 and 100")
+	}
+	if c.LoginLock, err = time.ParseDuration(*vals["login-lock"]); err != nil || c.LoginLock < time.Minute {
+		problems = append(problems, "--login-lock: want a duration of at least 1m, such as 15m")
 	}
 	if c.DrainDelay, err = time.ParseDuration(*vals["drain-delay"]); err != nil || c.DrainDelay < 0 {
 		problems = append(problems, "--drain-delay: want a duration such as 5s")

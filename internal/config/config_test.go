@@ -44,6 +44,20 @@ func TestParse_Defaults(t *testing.T) {
 	}
 }
 
+// REQ ID-4: the lock after repeated failures is configurable.
+func TestParse_LoginLock(t *testing.T) {
+	noenv := func(string) string { return "" }
+	c, _, err := config.Parse([]string{"--login-failures", "3", "--login-lock", "1h"}, noenv, io.Discard)
+	if err != nil || c.LoginFailures != 3 || c.LoginLock.String() != "1h0m0s" {
+		t.Fatalf("Parse = %+v, %v", c, err)
+	}
+	for _, bad := range [][]string{{"--login-failures", "0"}, {"--login-failures", "x"}, {"--login-lock", "10s"}} {
+		if _, _, err := config.Parse(bad, noenv, io.Discard); err == nil {
+			t.Errorf("Parse(%v) accepted", bad)
+		}
+	}
+}
+
 func TestParse_AuditKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	good, short := filepath.Join(dir, "good"), filepath.Join(dir, "short")
