@@ -50,8 +50,8 @@ func (s *Service) RecordMandate(ctx context.Context, a identity.Actor, m NewMand
 		return 0, err
 	}
 	f := map[string]string{}
-	if !fiscalCodeShape.MatchString(cf) {
-		f["cf"] = "Il codice fiscale deve avere 16 caratteri, lettere e cifre."
+	if msg := cfProblem(cf); msg != "" {
+		f["cf"] = msg
 	} else if _, err := s.db.FindPerson(ctx, cf); apperr.Is(err, apperr.NotFound) {
 		f["cf"] = "Codice fiscale non presente in anagrafe."
 	} else if err != nil {
@@ -155,8 +155,8 @@ func (s *Service) mandated(ctx context.Context, citizen, org string) (bool, erro
 func (s *Service) StartActingFor(ctx context.Context, a identity.Actor, token, citizen, identification string) error {
 	cf := identity.NormalizeFiscalCode(citizen)
 	f := map[string]string{}
-	if !fiscalCodeShape.MatchString(cf) {
-		f["cf"] = "Il codice fiscale deve avere 16 caratteri, lettere e cifre."
+	if msg := cfProblem(cf); msg != "" {
+		f["cf"] = msg
 	}
 	channel := history.ChannelIntermediary
 	if a.Role == identity.RoleContactCentre {

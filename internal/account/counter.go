@@ -3,13 +3,13 @@ package account
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/clock"
+	"github.com/sportello/sportello/internal/codicefiscale"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/store"
@@ -36,14 +36,23 @@ type CounterPIN struct {
 	DocExpiry string // dd/mm/yyyy
 }
 
-var fiscalCodeShape = regexp.MustCompile(`^[A-Z0-9]{16}$`)
+// cfProblem returns what is wrong with a codice fiscale, "" if nothing.
+func cfProblem(code string) string {
+	if err := codicefiscale.Validate(code); err != nil {
+		if e, ok := err.(*apperr.Error); ok {
+			return e.Fields["codice_fiscale"]
+		}
+		return err.Error()
+	}
+	return ""
+}
 
 // validate checks the request field by field.
 func (c *CounterPIN) validate(now time.Time) map[string]string {
 	f := map[string]string{}
 	c.FiscalCode = identity.NormalizeFiscalCode(c.FiscalCode)
-	if !fiscalCodeShape.MatchString(c.FiscalCode) {
-		f["cf"] = "Il codice fiscale deve avere 16 caratteri, lettere e cifre."
+	if msg := cfProblem(c.FiscalCode); msg != "" {
+		f["cf"] = msg
 	}
 	docs := AdultDocuments
 	if c.Minor {
@@ -189,8 +198,8 @@ func (s *Service) EnableDoctor(ctx context.Context, a identity.Actor, req Doctor
 		return false, err
 	}
 	f := map[string]string{}
-	if !fiscalCodeShape.MatchString(cf) {
-		f["cf"] = "Il codice fiscale deve avere 16 caratteri, lettere e cifre."
+	if msg := cfProblem(cf); msg != "" {
+		f["cf"] = msg
 	}
 	d, err := time.ParseInLocation("02/01/2006", strings.TrimSpace(req.RequestDate), clock.Rome)
 	if err != nil {

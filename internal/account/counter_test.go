@@ -69,16 +69,16 @@ func TestIssuePINAtCounter(t *testing.T) {
 		}
 		// A minor: the health card is enough; a person unknown to the registry
 		// is recorded from the data checked at the counter.
-		kid := account.CounterPIN{FiscalCode: "RSSLCU15A41H501X", Minor: true, DocType: "tessera_sanitaria"}
+		kid := account.CounterPIN{FiscalCode: "RSSLCU15A41H501A", Minor: true, DocType: "tessera_sanitaria"}
 		if _, _, err := e.svc.IssuePINAtCounter(ctx, office, kid); !apperr.Is(err, apperr.NotFound) || fieldsOf(err)["cf"] == "" {
 			t.Fatalf("unknown person without data = %v; want NotFound on cf", err)
 		}
 		kid.NewPerson = &identity.Person{GivenName: "Lucia", FamilyName: "Rossi", BirthDate: "2015-01-01", BirthPlace: "Roma", Sex: "F",
 			Address: "Via Appia Nuova 120", Postcode: "00183", Municipality: "Roma", Province: "RM"}
-		if _, p, err := e.svc.IssuePINAtCounter(ctx, office, kid); err != nil || p.FiscalCode != "RSSLCU15A41H501X" {
+		if _, p, err := e.svc.IssuePINAtCounter(ctx, office, kid); err != nil || p.FiscalCode != "RSSLCU15A41H501A" {
 			t.Fatalf("minor with health card = %+v, %v", p, err)
 		}
-		if p, err := e.db.FindPerson(ctx, "RSSLCU15A41H501X"); err != nil || p.GivenName != "Lucia" {
+		if p, err := e.db.FindPerson(ctx, "RSSLCU15A41H501A"); err != nil || p.GivenName != "Lucia" {
 			t.Fatalf("registry record of the minor = %+v, %v", p, err)
 		}
 		// Revocation: the PIN stops working at once.
@@ -131,7 +131,7 @@ func TestEnableDoctor(t *testing.T) {
 		if n := count(auditActions(t, e.db), "doctor.enable"); n != 1 {
 			t.Errorf("%d doctor.enable audit entries; want 1", n)
 		}
-		if _, err := e.svc.EnableDoctor(ctx, office, account.DoctorRequest{FiscalCode: "XXXXXX00X00X000X", RequestDate: "02/03/2026", RequestRef: "r", Employment: "affiliated"}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := e.svc.EnableDoctor(ctx, office, account.DoctorRequest{FiscalCode: "NRECRL70A01H501B", RequestDate: "02/03/2026", RequestRef: "r", Employment: "affiliated"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("unknown doctor = %v; want NotFound", err)
 		}
 	})

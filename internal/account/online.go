@@ -67,8 +67,8 @@ func fold(s string) string {
 func (s *Service) RequestPINOnline(ctx context.Context, req OnlineRequest, clientAddr string, from LetterSender) (string, error) {
 	cf := identity.NormalizeFiscalCode(req.FiscalCode)
 	f := map[string]string{}
-	if !fiscalCodeShape.MatchString(cf) {
-		f["cf"] = "Il codice fiscale deve avere 16 caratteri, lettere e cifre."
+	if msg := cfProblem(cf); msg != "" {
+		f["cf"] = msg
 	}
 	if strings.TrimSpace(req.GivenName) == "" {
 		f["nome"] = "Inserire il nome."
