@@ -1,0 +1,117 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sportello/sportello/internal/codicefiscale"
+	"github.com/sportello/sportello/internal/importer"
+	"github.com/sportello/sportello/internal/store"
+	"github.com/sportello/sportello/internal/store/storetest"
+)
+
+const contribHeader = "codice_fiscale,gestione,tipo,dal,al,settimane,giorni\n"
+
+// A file with bad rows imports the good ones and lists each bad one with
+// its line number and reason; running it again duplicates nothing.
+func TestRun_Contributions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		db := tg.New(t, store.Options{})
+		file := contribHeader +
+			"RSSMRA56L12H501D,employee,compulsory,2015-01-01,2019-12-31,260,0\n" + // line 2: good
+			"RSSMRA56L12H501X,employee,compulsory,2015-01-01,2019-12-31,260,0\n" + // 3: check character
+			"RSSMRA56L12H501D,pirate,compulsory,2015-01-01,2019-12-31,260,0\n" + // 4: fund
+			"RSSMRA56L12H501D,employee,figurative_unemployment,20/01/2020,30/06/2020,22,0\n" + // 5: good, Italian dates
+			"RSSMRA56L12H501D,employee,voluntary,2021-01-01,2020-01-01,10,0\n" + // 6: end before start
+			"VRDGNN60B45F205Y,agricultural,compulsory,2010-01-01,2014-12-31,0,1400\n" + // 7: good, days
+			"VRDGNN60B45F205Y,agricultural,compulsory,2015-01-01,2015-12-31,,\n" + // 8: neither weeks nor days
+			"\"unterminated,employee\n" // 9: broken CSV
+		rep, err := importer.Run(ctx, db, "contributi", strings.NewReader(file), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Rows != 8 || rep.Imported != 3 || len(rep.Rejected) != 5 {
+			t.Fatalf("report = %+v; want 8 rows, 3 imported, 5 rejected", rep)
+		}
+		wantLines := []int{3, 4, 6, 8, 9}
+		for i, re := range rep.Rejected {
+			if re.Line != wantLines[i] || re.Reason == "" {
+				t.Errorf("rejected %d = %+v; want line %d with a reason", i, re, wantLines[i])
+			}
+		}
+		if !strings.Contains(rep.Rejected[0].Reason, "controllo") || !strings.Contains(rep.Rejected[1].Reason, "gestione") {
+			t.Errorf("reasons do not say what is wrong: %+v", rep.Rejected[:2])
+		}
+		if _, err := importer.Run(ctx, db, "contributi", strings.NewReader(file), nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.CountContributions(ctx); n != 3 {
+			t.Fatalf("%d periods after importing twice; want 3", n)
+		}
+		f, err := db.FactsOf(ctx, "RSSMRA56L12H501D")
+		if err != nil || len(f.Contributions) != 2 || f.Contributions[1].From != "2020-01-20" || f.Contributions[1].Kind != "figurative_unemployment" {
+			t.Fatalf("facts = %+v, %v", f, err)
+		}
+	})
+}
+
+func TestRun_BadFiles(t *testing.T) {
+	db := storetest.Targets(t)[0].New(t, store.Options{})
+	ctx := context.Background()
+	if _, err := importer.Run(ctx, db, "pensioni-su-marte", strings.NewReader(contribHeader), nil); err == nil || !strings.Contains(err.Error(), "contributi") {
+		t.Errorf("unknown kind = %v; want the list of kinds", err)
+	}
+	if _, err := importer.Run(ctx, db, "contributi", strings.NewReader("codice_fiscale;gestione\nX;Y\n"), nil); err == nil || !strings.Contains(err.Error(), "tipo") {
+		t.Errorf("missing columns = %v; want them named", err)
+	}
+	// Semicolons and a byte-order mark are accepted.
+	rep, err := importer.Run(ctx, db, "persone", strings.NewReader("\ufeffcodice_fiscale;nome;cognome;data_nascita;luogo_nascita;sesso;indirizzo;cap;comune;provincia\n"+
+		"RSSMRA56L12H501D;Mario;Rossi;12/07/1956;Roma;M;Via Appia Nuova 120;00183;Roma;rm\n"+
+		"RSSMRA56L12H501D;Mario;Rossi;1956-07-12;Roma;X;Via Appia Nuova 120;00183;Roma;RM\n"), nil)
+	if err != nil || rep.Imported != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 3 {
+		t.Fatalf("persons = %+v, %v", rep, err)
+	}
+	if p, err := db.FindPerson(ctx, "RSSMRA56L12H501D"); err != nil || p.BirthDate != "1956-07-12" || p.Province != "RM" {
+		t.Fatalf("person = %+v, %v", p, err)
+	}
+}
+
+// syntheticContributions writes n rows for n/5 people.
+func syntheticContributions(n int) string {
+	var b strings.Builder
+	b.WriteString(contribHeader)
+	for i := range n {
+		person := i / 5
+		code, _ := codicefiscale.Compute(codicefiscale.Person{FamilyName: fmt.Sprintf("Rossi%c%c", 'A'+person%26, 'A'+person/26%26),
+			GivenName: "Mario", BirthDate: time.Date(1950+person%50, time.Month(1+person/50%12), 1+person/600%28, 0, 0, 0, 0, time.UTC), Place: "H501"})
+		year := 1990 + i%5*6
+		fmt.Fprintf(&b, "%s,employee,compulsory,%d-01-01,%d-12-31,%d,0\n", code, year, year+4, 200+i%60)
+	}
+	return b.String()
+}
+
+// BenchmarkImportContributions imports a 100,000-row synthetic contribution
+// file (docs/BENCHMARKS.md reports the rate).
+func BenchmarkImportContributions(b *testing.B) {
+	file := syntheticContributions(100_000)
+	for _, tg := range storetest.Targets(b) {
+		b.Run(tg.Name(), func(b *testing.B) {
+			var rows int
+			for b.Loop() {
+				b.StopTimer()
+				db := tg.New(b, store.Options{})
+				b.StartTimer()
+				rep, err := importer.Run(context.Background(), db, "contributi", strings.NewReader(file), nil)
+				if err != nil || len(rep.Rejected) > 0 {
+					b.Fatalf("import: %v, %d rejected (first %+v)", err, len(rep.Rejected), rep.Rejected)
+				}
+				rows += rep.Imported
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
