@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -27,6 +28,7 @@ import (
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/importer"
 	"github.com/sportello/sportello/internal/ops"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/web"
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return loadDemo(ctx, cfg, log, stdout)
 	case len(cmd) == 2 && cmd[0] == "audit" && cmd[1] == "verify":
 		return verifyAudit(ctx, cfg, log, stdout)
+	case len(cmd) == 3 && cmd[0] == "import":
+		return importFile(ctx, cfg, log, cmd[1], cmd[2], stdout, stderr)
 	}
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q: run `sportello -h` for the list of commands", strings.Join(cmd, " "))}
 }
@@ -409,4 +413,54 @@ func publicURL(cfg config.Config) string {
 		return ""
 	}
 	return strings.TrimSuffix(cfg.PublicURL.String(), "/")
+}
+
+// importFile loads a registry extract: `sportello import KIND FILE`. It
+// shows a progress bar on stderr, imports the good rows, lists every
+// rejected row with its line and reason, and can be run again on the same
+// file. Exit status 0 when at least the good rows were imported, 1 when
+// the file could not be read or every row was rejected.
+func importFile(ctx context.Context, cfg config.Config, log *slog.Logger, kind, path string, stdout, stderr io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	progress := func(n int64) {
+		if size > 0 {
+			pct := min(100, n*100/size)
+			bar := strings.Repeat("█", int(pct/4)) + strings.Repeat("░", 25-int(pct/4))
+			fmt.Fprintf(stderr, "\rImportazione %s: %s %3d%%", kind, bar, pct)
+		}
+	}
+	rep, err := importer.Run(ctx, db, kind, f, progress)
+	if size > 0 {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(stdout, "%s: %d righe lette, %d importate, %d scartate in %s (%.0f righe/s).\n", kind, rep.Rows, rep.Imported,
+		len(rep.Rejected), elapsed.Round(time.Millisecond), float64(rep.Rows)/max(elapsed.Seconds(), 1e-9))
+	for _, r := range rep.Rejected {
+		fmt.Fprintf(stdout, "  riga %d: %s\n", r.Line, r.Reason)
+	}
+	if rep.Imported == 0 && rep.Rows > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("no row of %s could be imported", path)}
+	}
+	return nil
 }

@@ -306,3 +306,30 @@ func TestRun_AuditVerifyExpectHead(t *testing.T) {
 		t.Fatalf("bad --expect-head = %v; want exit 2", err)
 	}
 }
+
+// `sportello import KIND FILE` imports the good rows, lists the bad ones
+// with their line numbers, and can run again without duplicates.
+func TestRun_Import(t *testing.T) {
+	dir := t.TempDir()
+	e := env("SPORTELLO_DB", dir+"/s.db")
+	if _, err := runCmd(t, e, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	file := dir + "/contributi.csv"
+	os.WriteFile(file, []byte("codice_fiscale;gestione;tipo;dal;al;settimane;giorni\n"+
+		"RSSMRA56L12H501D;employee;compulsory;2015-01-01;2019-12-31;260;0\n"+
+		"RSSMRA56L12H501D;employee;nonsense;2015-01-01;2019-12-31;260;0\n"), 0o644)
+	for range 2 {
+		out, err := runCmd(t, e, "import", "contributi", file)
+		if err != nil || !strings.Contains(out, "2 righe lette, 1 importate, 1 scartate") || !strings.Contains(out, "riga 3: tipo di contribuzione") {
+			t.Fatalf("import = %q, %v", out, err)
+		}
+	}
+	if _, err := runCmd(t, e, "import", "contributi", dir+"/missing.csv"); err == nil {
+		t.Error("a missing file imported")
+	}
+	os.WriteFile(dir+"/bad.csv", []byte("codice_fiscale;gestione;tipo;dal;al;settimane;giorni\nX;employee;compulsory;2015-01-01;2019-12-31;260;0\n"), 0o644)
+	if _, err := runCmd(t, e, "import", "contributi", dir+"/bad.csv"); exitCode(err) != 1 {
+		t.Errorf("a file with no good row: %v; want exit 1", err)
+	}
+}
