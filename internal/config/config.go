@@ -51,7 +51,7 @@ Commands:
   migrate        bring the database schema up to date
   demo           load demo data into an empty database
   audit verify   check the audit chain; exit status 1 names the first bad entry
-  import KIND FILE  load a registry extract (CSV): persone, contributi
+  import KIND FILE  load a registry extract (CSV): persone, contributi, pensioni, rapporti, cure_ssn
   version        print the version
 
 Flags (each also read from the environment variable shown):

@@ -67,13 +67,69 @@ var Kinds = map[string]Kind{
 			return c, c.Validate()
 		},
 		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
-			cs := make([]registry.Contribution, len(rows))
-			for i, r := range rows {
-				cs[i] = r.(registry.Contribution)
-			}
-			return tx.UpsertContributions(ctx, cs)
+			return tx.UpsertContributions(ctx, convert[registry.Contribution](rows))
 		},
 	},
+	"pensioni": {
+		Name: "pensioni", Label: "pensioni e assegni",
+		Columns: []string{"codice_fiscale", "tipo", "decorrenza", "cessazione", "revocata"},
+		parse: func(r map[string]string) (any, error) {
+			p := registry.Pension{FiscalCode: r["codice_fiscale"], Kind: strings.TrimSpace(r["tipo"]), From: r["decorrenza"], To: r["cessazione"]}
+			var err error
+			if p.Revoked, err = yesNo(r["revocata"]); err != nil {
+				return nil, fmt.Errorf("revocata: %w", err)
+			}
+			return p, p.Validate()
+		},
+		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
+			return tx.UpsertPensions(ctx, convert[registry.Pension](rows))
+		},
+	},
+	"rapporti": {
+		Name: "rapporti", Label: "rapporti di lavoro",
+		Columns: []string{"codice_fiscale", "tipo_datore", "attivita", "qualifica", "dal", "al"},
+		parse: func(r map[string]string) (any, error) {
+			e := registry.Employment{FiscalCode: r["codice_fiscale"], EmployerType: strings.TrimSpace(r["tipo_datore"]),
+				Activity: strings.TrimSpace(r["attivita"]), Qualification: strings.TrimSpace(r["qualifica"]), From: r["dal"], To: r["al"]}
+			return e, e.Validate()
+		},
+		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
+			return tx.UpsertEmployments(ctx, convert[registry.Employment](rows))
+		},
+	},
+	"cure_ssn": {
+		Name: "cure_ssn", Label: "cure termali a carico del Servizio sanitario",
+		Columns: []string{"codice_fiscale", "anno", "struttura"},
+		parse: func(r map[string]string) (any, error) {
+			c := registry.SSNCure{FiscalCode: r["codice_fiscale"], Facility: strings.TrimSpace(r["struttura"])}
+			var err error
+			if c.Year, err = count(r["anno"]); err != nil {
+				return nil, fmt.Errorf("anno: %w", err)
+			}
+			return c, c.Validate()
+		},
+		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
+			return tx.UpsertSSNCures(ctx, convert[registry.SSNCure](rows))
+		},
+	},
+}
+
+func convert[T any](rows []any) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.(T)
+	}
+	return out
+}
+
+func yesNo(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "no", "n", "0", "false":
+		return false, nil
+	case "si", "sì", "s", "1", "true", "yes":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q: usare sì o no", s)
 }
 
 func count(s string) (int, error) {

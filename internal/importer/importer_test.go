@@ -115,3 +115,30 @@ func BenchmarkImportContributions(b *testing.B) {
 		})
 	}
 }
+
+// Pensions, employment and SSN cures import and read back as facts.
+func TestRun_OtherRegistries(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		db := tg.New(t, store.Options{})
+		for _, tc := range []struct {
+			kind, file string
+			imported   int
+			badLine    int
+		}{
+			{"pensioni", "codice_fiscale,tipo,decorrenza,cessazione,revocata\nRSSMRA56L12H501D,invalidity_definitive,2020-01-01,,no\nRSSMRA56L12H501D,pension_on_mars,2020-01-01,,no\nRSSMRA56L12H501D,early,2021-01-01,,forse\n", 1, 3},
+			{"rapporti", "codice_fiscale,tipo_datore,attivita,qualifica,dal,al\nRSSMRA56L12H501D,poste,Recapito,Operaio,2000-01-01,\nRSSMRA56L12H501D,private,Commercio,Impiegato,2010-01-01,2009-01-01\n", 1, 3},
+			{"cure_ssn", "codice_fiscale,anno,struttura\nRSSMRA56L12H501D,2026,Terme di Chianciano\nRSSMRA56L12H501D,duemila,Terme\n", 1, 3},
+		} {
+			rep, err := importer.Run(ctx, db, tc.kind, strings.NewReader(tc.file), nil)
+			if err != nil || rep.Imported != tc.imported || len(rep.Rejected) == 0 || rep.Rejected[0].Line != tc.badLine {
+				t.Errorf("%s: %+v, %v", tc.kind, rep, err)
+			}
+		}
+		f, err := db.FactsOf(ctx, "RSSMRA56L12H501D")
+		if err != nil || len(f.Pensions) != 1 || f.Pensions[0].Kind != "invalidity_definitive" || len(f.Employments) != 1 ||
+			f.Employments[0].EmployerType != "poste" || len(f.SSNCures) != 1 || f.SSNCures[0].Year != 2026 {
+			t.Fatalf("facts = %+v, %v", f, err)
+		}
+	})
+}

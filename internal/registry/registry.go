@@ -99,21 +99,16 @@ func date(s string, optional bool) (string, error) {
 
 // Validate checks a contribution period and normalises its dates.
 func (c *Contribution) Validate() error {
-	if err := codicefiscale.Validate(c.FiscalCode); err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			return errors.New(strings.TrimSuffix(ae.Message, "."))
-		}
+	var err error
+	if c.FiscalCode, err = checkCF(c.FiscalCode); err != nil {
 		return err
 	}
-	c.FiscalCode = codicefiscale.Normalize(c.FiscalCode)
 	if !oneOf(c.Fund, Funds) {
 		return fmt.Errorf("gestione %q sconosciuta (ammesse: %s)", c.Fund, strings.Join(Funds, ", "))
 	}
 	if !oneOf(c.Kind, ContributionKinds) {
 		return fmt.Errorf("tipo di contribuzione %q sconosciuto (ammessi: %s)", c.Kind, strings.Join(ContributionKinds, ", "))
 	}
-	var err error
 	if c.From, err = date(c.From, false); err != nil {
 		return fmt.Errorf("inizio: %w", err)
 	}
@@ -128,6 +123,74 @@ func (c *Contribution) Validate() error {
 	}
 	if c.Weeks == 0 && c.Days == 0 {
 		return fmt.Errorf("indicare le settimane o i giorni di contribuzione")
+	}
+	return nil
+}
+
+func checkCF(code string) (string, error) {
+	if err := codicefiscale.Validate(code); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			return "", errors.New(strings.TrimSuffix(ae.Message, "."))
+		}
+		return "", err
+	}
+	return codicefiscale.Normalize(code), nil
+}
+
+// Validate checks a pension record and normalises it.
+func (p *Pension) Validate() error {
+	var err error
+	if p.FiscalCode, err = checkCF(p.FiscalCode); err != nil {
+		return err
+	}
+	if !oneOf(p.Kind, PensionKinds) {
+		return fmt.Errorf("tipo di pensione %q sconosciuto (ammessi: %s)", p.Kind, strings.Join(PensionKinds, ", "))
+	}
+	if p.From, err = date(p.From, false); err != nil {
+		return fmt.Errorf("decorrenza: %w", err)
+	}
+	if p.To, err = date(p.To, true); err != nil {
+		return fmt.Errorf("cessazione: %w", err)
+	}
+	if p.To != "" && p.To < p.From {
+		return fmt.Errorf("la cessazione (%s) precede la decorrenza (%s)", p.To, p.From)
+	}
+	return nil
+}
+
+// Validate checks an employment record and normalises it.
+func (e *Employment) Validate() error {
+	var err error
+	if e.FiscalCode, err = checkCF(e.FiscalCode); err != nil {
+		return err
+	}
+	if !oneOf(e.EmployerType, EmployerTypes) {
+		return fmt.Errorf("tipo di datore %q sconosciuto (ammessi: %s)", e.EmployerType, strings.Join(EmployerTypes, ", "))
+	}
+	if e.From, err = date(e.From, false); err != nil {
+		return fmt.Errorf("inizio: %w", err)
+	}
+	if e.To, err = date(e.To, true); err != nil {
+		return fmt.Errorf("fine: %w", err)
+	}
+	if e.To != "" && e.To < e.From {
+		return fmt.Errorf("la fine (%s) precede l'inizio (%s)", e.To, e.From)
+	}
+	return nil
+}
+
+// Validate checks a record of a spa cure paid by the health service.
+func (s *SSNCure) Validate() error {
+	var err error
+	if s.FiscalCode, err = checkCF(s.FiscalCode); err != nil {
+		return err
+	}
+	if s.Year < 1990 || s.Year > 2100 {
+		return fmt.Errorf("anno %d non valido", s.Year)
+	}
+	if strings.TrimSpace(s.Facility) == "" {
+		return errors.New("indicare la struttura termale")
 	}
 	return nil
 }

@@ -53,7 +53,49 @@ func (db *DB) FactsOf(ctx context.Context, fiscalCode string) (registry.Facts, e
 	if err := rows.Err(); err != nil {
 		return f, err
 	}
-	return f, nil
+	if err := db.scanAll(ctx, `SELECT fiscal_code, kind, from_date, to_date, revoked FROM pensions WHERE fiscal_code = ? ORDER BY from_date`,
+		fiscalCode, func(r rowScanner) error {
+			var p registry.Pension
+			var revoked int
+			err := r.Scan(&p.FiscalCode, &p.Kind, &p.From, &p.To, &revoked)
+			p.Revoked = revoked != 0
+			f.Pensions = append(f.Pensions, p)
+			return err
+		}); err != nil {
+		return f, err
+	}
+	if err := db.scanAll(ctx, `SELECT fiscal_code, employer_type, activity, qualification, from_date, to_date FROM employments
+		WHERE fiscal_code = ? ORDER BY from_date`, fiscalCode, func(r rowScanner) error {
+		var e registry.Employment
+		err := r.Scan(&e.FiscalCode, &e.EmployerType, &e.Activity, &e.Qualification, &e.From, &e.To)
+		f.Employments = append(f.Employments, e)
+		return err
+	}); err != nil {
+		return f, err
+	}
+	err = db.scanAll(ctx, `SELECT fiscal_code, year, facility FROM ssn_cures WHERE fiscal_code = ? ORDER BY year`, fiscalCode,
+		func(r rowScanner) error {
+			var c registry.SSNCure
+			err := r.Scan(&c.FiscalCode, &c.Year, &c.Facility)
+			f.SSNCures = append(f.SSNCures, c)
+			return err
+		})
+	return f, err
+}
+
+// scanAll runs a query with one argument and scans every row with scan.
+func (db *DB) scanAll(ctx context.Context, query string, arg any, scan func(rowScanner) error) error {
+	rows, err := db.read.QueryContext(ctx, db.d.q(query), arg)
+	if err != nil {
+		return fmt.Errorf("store: registry query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("store: registry scan: %w", err)
+		}
+	}
+	return rows.Err()
 }
 
 // CountContributions returns how many periods the registry holds.
@@ -61,4 +103,39 @@ func (db *DB) CountContributions(ctx context.Context) (int, error) {
 	var n int
 	err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM contributions").Scan(&n)
 	return n, err
+}
+
+// UpsertPensions, UpsertEmployments and UpsertSSNCures store registry
+// records, replacing those with the same natural key.
+func (tx *Tx) UpsertPensions(ctx context.Context, ps []registry.Pension) error {
+	for _, p := range ps {
+		if _, err := tx.exec(ctx, `INSERT INTO pensions (fiscal_code, kind, from_date, to_date, revoked) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (fiscal_code, kind, from_date) DO UPDATE SET to_date = excluded.to_date, revoked = excluded.revoked`,
+			p.FiscalCode, p.Kind, p.From, p.To, boolInt(p.Revoked)); err != nil {
+			return tx.db.storeErr("upsert pension", err)
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) UpsertEmployments(ctx context.Context, es []registry.Employment) error {
+	for _, e := range es {
+		if _, err := tx.exec(ctx, `INSERT INTO employments (fiscal_code, employer_type, activity, qualification, from_date, to_date)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fiscal_code, employer_type, from_date) DO UPDATE SET activity = excluded.activity,
+			qualification = excluded.qualification, to_date = excluded.to_date`,
+			e.FiscalCode, e.EmployerType, e.Activity, e.Qualification, e.From, e.To); err != nil {
+			return tx.db.storeErr("upsert employment", err)
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) UpsertSSNCures(ctx context.Context, cs []registry.SSNCure) error {
+	for _, c := range cs {
+		if _, err := tx.exec(ctx, `INSERT INTO ssn_cures (fiscal_code, year, facility) VALUES (?, ?, ?)
+			ON CONFLICT (fiscal_code, year, facility) DO NOTHING`, c.FiscalCode, c.Year, c.Facility); err != nil {
+			return tx.db.storeErr("upsert SSN cure", err)
+		}
+	}
+	return nil
 }
