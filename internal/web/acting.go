@@ -25,22 +25,16 @@ func (s *Server) requireOperator(w http.ResponseWriter, r *http.Request) (identi
 
 // actingView is the "act for" form's data.
 type actingView struct {
+	form
 	FiscalCode     string
 	Identification string
 	ContactCentre  bool
-	Token          string
-	Errors         map[string]string
 }
 
 func (s *Server) renderActing(w http.ResponseWriter, r *http.Request, status int, a identity.Actor, av *actingView, errs []FieldError) {
 	v := s.view(r, "acting.title", nil)
 	av.ContactCentre = a.Role == identity.RoleContactCentre
-	av.Token, _ = s.tokens.issue("per-conto-di", s.tokens.binding(w, r), s.clock.Now())
-	av.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		av.Errors[e.Field] = e.Message
-	}
+	av.form = s.form(w, r, v, "per-conto-di", errs)
 	v.Data = av
 	s.render(w, r, status, "acting", v)
 }
@@ -93,21 +87,15 @@ func (s *Server) actingStop(w http.ResponseWriter, r *http.Request) {
 
 // mandateView is the intermediary's mandate form's data.
 type mandateView struct {
+	form
 	M      account.NewMandate
 	Scopes []string
-	Token  string
-	Errors map[string]string
 }
 
 func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, status int, mv *mandateView, errs []FieldError) {
 	v := s.view(r, "mandate.new.title", nil)
 	mv.Scopes = account.MandateScopes
-	mv.Token, _ = s.tokens.issue("delega", s.tokens.binding(w, r), s.clock.Now())
-	mv.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		mv.Errors[e.Field] = e.Message
-	}
+	mv.form = s.form(w, r, v, "delega", errs)
 	v.Data = mv
 	s.render(w, r, status, "mandate-new", v)
 }

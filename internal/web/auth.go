@@ -77,22 +77,16 @@ func clientAddr(r *http.Request) string {
 
 // loginView is the login page's data.
 type loginView struct {
+	form
 	FiscalCode string
 	Return     string
-	Token      string
 	FormID     string
-	Errors     map[string]string
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, lv *loginView, errs []FieldError) {
 	v := s.view(r, "login.title", nil)
 	lv.FormID = "accedi"
-	lv.Token, _ = s.tokens.issue(lv.FormID, s.tokens.binding(w, r), s.clock.Now())
-	lv.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		lv.Errors[e.Field] = e.Message
-	}
+	lv.form = s.form(w, r, v, lv.FormID, errs)
 	v.Data = lv
 	s.render(w, r, status, "login", v)
 }
@@ -194,11 +188,11 @@ func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 
 // profileView is the profile page's data.
 type profileView struct {
+	Token   string
 	Person  identity.Person
 	HasData bool
 	Actor   identity.Actor
 	Roles   []identity.Grant
-	Token   string
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
@@ -249,19 +243,14 @@ func (s *Server) switchRole(w http.ResponseWriter, r *http.Request) {
 
 // pinView is the PIN change page's data.
 type pinView struct {
-	Token  string
-	Errors map[string]string
+	form
 }
 
 func (s *Server) renderPIN(w http.ResponseWriter, r *http.Request, status int, errs []FieldError) {
 	v := s.view(r, "pin.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("profile.title"), URL: "/profilo"}}
-	pv := &pinView{Errors: map[string]string{}}
-	pv.Token, _ = s.tokens.issue("pin", s.tokens.binding(w, r), s.clock.Now())
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		pv.Errors[e.Field] = e.Message
-	}
+	pv := &pinView{}
+	pv.form = s.form(w, r, v, "pin", errs)
 	v.Data = pv
 	s.render(w, r, status, "pin", v)
 }

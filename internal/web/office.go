@@ -29,10 +29,9 @@ func (s *Server) requireStaff(w http.ResponseWriter, r *http.Request) (identity.
 
 // officePINView is the counter PIN form's data.
 type officePINView struct {
+	form
 	Req       account.CounterPIN
 	P         identity.Person // new-person fields
-	Token     string
-	Errors    map[string]string
 	AdultDocs []string
 	MinorDocs []string
 	// Issued: the PIN to print, shown once.
@@ -46,13 +45,8 @@ func (s *Server) renderOfficePIN(w http.ResponseWriter, r *http.Request, status 
 	v := s.view(r, "office.pin.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}}
 	ov.AdultDocs, ov.MinorDocs = account.AdultDocuments, account.MinorDocuments
-	ov.Token, _ = s.tokens.issue("ufficio-pin", s.tokens.binding(w, r), s.clock.Now())
+	ov.form = s.form(w, r, v, "ufficio-pin", errs)
 	ov.SessionToken, _ = s.tokens.issue("sessione", s.tokens.binding(w, r), s.clock.Now())
-	ov.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		ov.Errors[e.Field] = e.Message
-	}
 	v.Data = ov
 	s.render(w, r, status, "office-pin", v)
 }
@@ -138,20 +132,14 @@ func (s *Server) officePINRevoke(w http.ResponseWriter, r *http.Request) {
 
 // officeDoctorView is the doctor enabling form's data.
 type officeDoctorView struct {
-	Req    account.DoctorRequest
-	Token  string
-	Errors map[string]string
+	form
+	Req account.DoctorRequest
 }
 
 func (s *Server) renderOfficeDoctor(w http.ResponseWriter, r *http.Request, status int, dv *officeDoctorView, errs []FieldError) {
 	v := s.view(r, "office.doctor.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}}
-	dv.Token, _ = s.tokens.issue("ufficio-medico", s.tokens.binding(w, r), s.clock.Now())
-	dv.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		dv.Errors[e.Field] = e.Message
-	}
+	dv.form = s.form(w, r, v, "ufficio-medico", errs)
 	v.Data = dv
 	s.render(w, r, status, "office-doctor", v)
 }

@@ -13,21 +13,15 @@ import (
 // The online PIN request (ID-1) and the outbox of letters.
 
 type pinRequestView struct {
-	Req    account.OnlineRequest
-	Token  string
-	Errors map[string]string
-	First  string // the first 8 characters, shown once
+	form
+	Req   account.OnlineRequest
+	First string // the first 8 characters, shown once
 }
 
 func (s *Server) renderPINRequest(w http.ResponseWriter, r *http.Request, status int, pv *pinRequestView, errs []FieldError) {
 	v := s.view(r, "pinreq.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("login.title"), URL: "/accedi"}}
-	pv.Token, _ = s.tokens.issue("pin-richiesta", s.tokens.binding(w, r), s.clock.Now())
-	pv.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		pv.Errors[e.Field] = e.Message
-	}
+	pv.form = s.form(w, r, v, "pin-richiesta", errs)
 	v.Data = pv
 	s.render(w, r, status, "pin-request", v)
 }

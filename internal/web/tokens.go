@@ -12,14 +12,13 @@ import (
 
 // tokensView is the API tokens page's data.
 type tokensView struct {
+	form
 	Tokens   []identity.APIToken
 	Scopes   []string
-	Token    string // form token
 	NewToken string // shown once after creation
 	Name     string
 	Chosen   map[string]bool
 	Days     string
-	Errors   map[string]string
 }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, a identity.Actor, tv *tokensView, errs []FieldError) {
@@ -31,12 +30,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 	v := s.view(r, "tokens.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("profile.title"), URL: "/profilo"}}
 	tv.Tokens, tv.Scopes = ts, account.APIScopes
-	tv.Token, _ = s.tokens.issue("api-token", s.tokens.binding(w, r), s.clock.Now())
-	tv.Errors = map[string]string{}
-	for _, e := range errs {
-		v.Errors = append(v.Errors, e)
-		tv.Errors[e.Field] = e.Message
-	}
+	tv.form = s.form(w, r, v, "api-token", errs)
 	v.Data = tv
 	s.render(w, r, status, "tokens", v)
 }

@@ -364,3 +364,22 @@ func localPath(p string) string {
 	}
 	return p
 }
+
+// form is the state every form page shares: its token and the messages of
+// its fields. View data structs embed it.
+type form struct {
+	Token  string
+	Errors map[string]string // field id -> message
+}
+
+// form issues the page's form token and files the field errors both in
+// the page's summary and next to their fields.
+func (s *Server) form(w http.ResponseWriter, r *http.Request, v *View, formID string, errs []FieldError) form {
+	f := form{Errors: map[string]string{}}
+	f.Token, _ = s.tokens.issue(formID, s.tokens.binding(w, r), s.clock.Now())
+	for _, e := range errs {
+		v.Errors = append(v.Errors, e)
+		f.Errors[e.Field] = e.Message
+	}
+	return f
+}
