@@ -82,10 +82,9 @@ func (a exampleAnswers) validate(now time.Time) []FieldError {
 
 // exampleFormView is the question page's data.
 type exampleFormView struct {
+	form
 	A       exampleAnswers
-	Token   string
 	FormID  string
-	Errors  map[string]string // field id -> translated message
 	Topics  []string
 	Expired bool
 }
@@ -112,15 +111,12 @@ func (s *Server) examplesIndex(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderExampleForm(w http.ResponseWriter, r *http.Request, status int, a exampleAnswers, errs []FieldError, expired bool) {
 	v := s.view(r, "example.form.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("examples.title"), URL: "/esempi"}}
-	fv := &exampleFormView{A: a, FormID: "esempio-domanda", Errors: map[string]string{}, Topics: exampleTopics, Expired: expired}
-	token, exp := s.tokens.issue(fv.FormID, s.tokens.binding(w, r), s.clock.Now())
-	fv.Token = token
-	v.SessionExpires = exp.UTC().Format(time.RFC3339)
-	for _, e := range errs {
-		msg := v.T(e.Message)
-		v.Errors = append(v.Errors, FieldError{Field: e.Field, Message: msg})
-		fv.Errors[e.Field] = msg
+	fv := &exampleFormView{A: a, FormID: "esempio-domanda", Topics: exampleTopics, Expired: expired}
+	for i := range errs {
+		errs[i].Message = v.T(errs[i].Message) // catalogue keys to text
 	}
+	fv.form = s.form(w, r, v, fv.FormID, errs)
+	v.SessionExpires = s.clock.Now().Add(s.tokens.ttl).UTC().Truncate(time.Second).Format(time.RFC3339)
 	v.Data = fv
 	s.render(w, r, status, "example-form", v)
 }
