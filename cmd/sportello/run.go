@@ -406,11 +406,12 @@ func pinHasher(ctx context.Context, cfg config.Config, db *store.DB, log *slog.L
 	return identity.Hasher{Pepper: []byte(v)}, nil
 }
 
-// publicURL is the address printed on letters; "" lets pages use the
-// request's host.
+// publicURL is the address printed on letters: --public-url, or the
+// listening address when it is not set (demo installations). Never the
+// Host of a request, which anyone can forge.
 func publicURL(cfg config.Config) string {
 	if cfg.PublicURL == nil {
-		return ""
+		return "http://" + cfg.Addr
 	}
 	return strings.TrimSuffix(cfg.PublicURL.String(), "/")
 }

@@ -104,7 +104,11 @@ func (c *CounterPIN) validate(now time.Time) map[string]string {
 // through staff hands. A PIN issued before stops working, and so do the
 // person's sessions.
 func (s *Service) IssuePINAtCounter(ctx context.Context, a identity.Actor, req CounterPIN) (string, identity.Person, error) {
-	if err := identity.Can(a, identity.IssuePIN, identity.Resource{Kind: identity.KindPerson, Subject: identity.NormalizeFiscalCode(req.FiscalCode)}); err != nil {
+	target, err := s.personResource(ctx, req.FiscalCode)
+	if err != nil {
+		return "", identity.Person{}, err
+	}
+	if err := identity.Can(a, identity.IssuePIN, target); err != nil {
 		return "", identity.Person{}, err
 	}
 	fields := req.validate(s.clock.Now())
@@ -160,7 +164,11 @@ func (s *Service) IssuePINAtCounter(ctx context.Context, a identity.Actor, req C
 // lost or stolen.
 func (s *Service) RevokePIN(ctx context.Context, a identity.Actor, fiscalCode string) error {
 	cf := identity.NormalizeFiscalCode(fiscalCode)
-	if err := identity.Can(a, identity.IssuePIN, identity.Resource{Kind: identity.KindPerson, Subject: cf}); err != nil {
+	target, err := s.personResource(ctx, cf)
+	if err != nil {
+		return err
+	}
+	if err := identity.Can(a, identity.IssuePIN, target); err != nil {
 		return err
 	}
 	u, err := s.db.FindUserByFiscalCode(ctx, cf)
@@ -240,4 +248,22 @@ func (s *Service) EnableDoctor(ctx context.Context, a identity.Actor, req Doctor
 			Detail: fmt.Sprintf(`{"request":%q}`, strings.TrimSpace(req.RequestRef))})
 	})
 	return changed, err
+}
+
+// personResource describes a person for the policy: whether they hold a
+// staff role.
+func (s *Service) personResource(ctx context.Context, fiscalCode string) (identity.Resource, error) {
+	cf := identity.NormalizeFiscalCode(fiscalCode)
+	r := identity.Resource{Kind: identity.KindPerson, Subject: cf}
+	u, err := s.db.FindUserByFiscalCode(ctx, cf)
+	if apperr.Is(err, apperr.NotFound) {
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	for _, g := range u.Roles {
+		r.Staff = r.Staff || g.Role.Staff()
+	}
+	return r, nil
 }

@@ -54,6 +54,9 @@ type Resource struct {
 	Mandated bool
 	// Org: the organisation a mandate is given to.
 	Org string
+	// Staff: the person holds a role of the agency's staff (their PIN is
+	// issued only by an administrator).
+	Staff bool
 }
 
 // Denied is the error for a refusal. It says "not found" to the caller for
@@ -92,6 +95,14 @@ func allowed(a Actor, act Action, r Resource) bool {
 	// Everyone may see their own registry data (the profile page).
 	if r.Kind == KindPerson && act == Read && r.Subject == a.FiscalCode {
 		return true
+	}
+	// Nobody issues a PIN to, or enables, themselves; only an administrator
+	// issues a PIN to a member of staff (an office could otherwise take over
+	// an administrator's account).
+	if (act == IssuePIN || act == EnableDoc) && r.Kind == KindPerson {
+		if r.Subject == a.FiscalCode || (act == IssuePIN && r.Staff && a.Role != RoleAdmin) {
+			return false
+		}
 	}
 	switch a.Role {
 	case RoleCitizen:

@@ -64,7 +64,8 @@ var spec = map[identity.Role][]string{
 		"registration:read:*", "registration:list:*", "registration:create:*",
 		"application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
 		"certificate:read:in-scope", "certificate:list:in-scope", "certificate:update:in-scope",
-		"person:read:*", "person:issue_pin:*", "person:enable_doc:*",
+		"person:read:*", "person:issue_pin:other", "person:issue_pin:in-scope", "person:issue_pin:mandated",
+		"person:enable_doc:other", "person:enable_doc:in-scope", "person:enable_doc:mandated",
 		"letter:read:*", "letter:list:*", "letter:update:*",
 	},
 	identity.RoleMedicalCentre: {
@@ -82,7 +83,8 @@ var spec = map[identity.Role][]string{
 	identity.RoleAdmin: {
 		"user:read:*", "user:list:*", "user:create:*", "user:update:*", "user:act_for:*", "user:issue_pin:*", "user:enable_doc:*",
 		"registration:read:*", "registration:list:*", "registration:create:*",
-		"person:issue_pin:*", "person:enable_doc:*", "person:read:own",
+		"person:issue_pin:other", "person:issue_pin:in-scope", "person:issue_pin:mandated",
+		"person:enable_doc:other", "person:enable_doc:in-scope", "person:enable_doc:mandated", "person:read:own",
 		"letter:read:*", "letter:list:*", "letter:update:*",
 	},
 }
@@ -176,4 +178,25 @@ func ExampleActor_ID() {
 	a := identity.Actor{UserID: 3, FiscalCode: "BNCLRA70E52H501P", Role: identity.RoleOffice, Scope: "RM01"}
 	fmt.Println(a.ID())
 	// Output: office:RM01:BNCLRA70E52H501P
+}
+
+// REQ AUD-2 ID-2: an office cannot issue a PIN to a member of staff (only
+// an administrator can), and nobody issues a PIN to, or enables, themselves.
+func TestCan_NoSelfServiceNoStaffTakeover(t *testing.T) {
+	office, admin := actorFor(identity.RoleOffice), actorFor(identity.RoleAdmin)
+	staffPerson := identity.Resource{Kind: identity.KindPerson, Subject: other, Staff: true}
+	if identity.Can(office, identity.IssuePIN, staffPerson) == nil {
+		t.Error("an office issued a PIN to a member of staff")
+	}
+	if identity.Can(admin, identity.IssuePIN, staffPerson) != nil {
+		t.Error("an administrator cannot issue a PIN to a member of staff")
+	}
+	self := identity.Resource{Kind: identity.KindPerson, Subject: me}
+	for _, a := range []identity.Actor{office, admin} {
+		for _, act := range []identity.Action{identity.IssuePIN, identity.EnableDoc} {
+			if identity.Can(a, act, self) == nil {
+				t.Errorf("%s may %s themselves", a.Role, act)
+			}
+		}
+	}
 }

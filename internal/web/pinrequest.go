@@ -41,11 +41,10 @@ func (s *Server) pinRequestPost(w http.ResponseWriter, r *http.Request) {
 		s.renderPINRequest(w, r, http.StatusForbidden, pv, []FieldError{{"cf", s.cat.T(lang, "form.err.token")}})
 		return
 	}
-	sender := s.sender
-	if sender.BaseURL == "" {
-		sender.BaseURL = "http://" + r.Host
-	}
-	first, err := s.accounts.RequestPINOnline(r.Context(), pv.Req, clientAddr(r), sender)
+	// The letter's link comes from the configuration, never from the
+	// request: a forged Host header would otherwise print an attacker's
+	// site in an official letter.
+	first, err := s.accounts.RequestPINOnline(r.Context(), pv.Req, clientAddr(r), s.sender)
 	var ae *apperr.Error
 	switch {
 	case err == account.ErrNoMatch:

@@ -45,8 +45,8 @@ type Options struct {
 	Examples bool
 	// Accounts runs logins and sessions; without it there is no login.
 	Accounts *account.Service
-	// Sender is printed on letters (the PIN letter); BaseURL defaults to
-	// the request's host.
+	// Sender is printed on letters (the PIN letter); its BaseURL comes from
+	// the configuration, never from a request.
 	Sender account.LetterSender
 }
 
