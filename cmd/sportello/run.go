@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/clock"
+	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/demo"
 	"github.com/sportello/sportello/internal/httpx"
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return loadDemo(ctx, cfg, log, stdout)
 	case len(cmd) == 2 && cmd[0] == "audit" && cmd[1] == "verify":
 		return verifyAudit(ctx, cfg, log, stdout)
+	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "comuni":
+		return importComuni(ctx, cfg, log, cmd[2], stdout)
 	case len(cmd) == 3 && cmd[0] == "import":
 		return importFile(ctx, cfg, log, cmd[1], cmd[2], stdout, stderr)
 	}
@@ -236,6 +240,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	metrics.WatchDB(db)
 	logAuditHead(ctx, db, log)
+	if places, err := loadComuni(ctx, db); err != nil {
+		log.Warn("comuni", "err", err)
+	} else {
+		log.Info("comuni loaded", "places", places.Len())
+	}
 
 	secret := cfg.Secret
 	if secret == nil {
@@ -463,5 +472,54 @@ func importFile(ctx context.Context, cfg config.Config, log *slog.Logger, kind, 
 	if rep.Imported == 0 && rep.Rows > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("no row of %s could be imported", path)}
 	}
+	return nil
+}
+
+// loadComuni returns the table of comuni and foreign states: the one
+// imported with `sportello import comuni` if any, else the embedded one.
+func loadComuni(ctx context.Context, db *store.DB) (*comuni.Table, error) {
+	if s, err := db.Meta(ctx, "comuni_csv"); err == nil && s != "" {
+		t, _, err := comuni.ReadCSV(strings.NewReader(s))
+		return t, err
+	}
+	return comuni.Load()
+}
+
+// importComuni replaces the embedded table of comuni with a file in the
+// same format (belfiore,istat,nome,provincia,regione,dal,al,stato). A file
+// with any bad row is refused as a whole, so a partial table never
+// replaces a complete one.
+func importComuni(ctx context.Context, cfg config.Config, log *slog.Logger, path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	defer f.Close()
+	t, bad, err := comuni.ReadCSV(f)
+	if err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stdout, "  riga %d: %s\n", b.Line, b.Reason)
+	}
+	if len(bad) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d bad rows: the table was not replaced", len(bad))}
+	}
+	var buf bytes.Buffer
+	if err := comuni.WriteCSV(&buf, t.Places()); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "comuni_csv", buf.String()) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "comuni: %d luoghi importati; sostituiscono la tabella incorporata.\n", t.Len())
 	return nil
 }

@@ -333,3 +333,20 @@ func TestRun_Import(t *testing.T) {
 		t.Errorf("a file with no good row: %v; want exit 1", err)
 	}
 }
+
+// `sportello import comuni FILE` replaces the embedded table only with a
+// file without bad rows.
+func TestRun_ImportComuni(t *testing.T) {
+	dir := t.TempDir()
+	e := env("SPORTELLO_DB", dir+"/s.db")
+	runCmd(t, e, "migrate")
+	good := "belfiore,istat,nome,provincia,regione,dal,al,stato\nH501,058091,Roma,RM,Lazio,,,comune\nZ110,,Francia,,,,,estero\n"
+	os.WriteFile(dir+"/good.csv", []byte(good), 0o644)
+	if out, err := runCmd(t, e, "import", "comuni", dir+"/good.csv"); err != nil || !strings.Contains(out, "2 luoghi") {
+		t.Fatalf("import comuni = %q, %v", out, err)
+	}
+	os.WriteFile(dir+"/bad.csv", []byte(good+"XXXX,1,Nowhere,,,,,comune\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "comuni", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 4") {
+		t.Fatalf("import with a bad row = %q, %v; want exit 1 naming line 4", out, err)
+	}
+}
