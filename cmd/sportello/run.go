@@ -323,6 +323,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	handler := httpx.Chain(mux,
 		inflight.Track,
 		httpx.RequestID,
+		// Security headers first: every response carries them, also the
+		// redirects the session middleware answers with.
+		httpx.SecurityHeaders(cfg.HTTPS()),
 		httpx.Deadline(55*time.Second),
 		web.Localize,
 		pages.Session,
@@ -330,7 +333,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		// which records the matched route in the request it is given.
 		httpx.Observe(time.Now, httpx.LogRequests(log), metrics.Observe),
 		httpx.Recover(log),
-		httpx.SecurityHeaders(cfg.HTTPS()),
 		http.NewCrossOriginProtection().Handler,
 	)
 

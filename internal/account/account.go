@@ -133,7 +133,8 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	}
 	u, err := s.db.FindUserByFiscalCode(ctx, cf)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && u.PINHash == "" && u.PendingPIN == "") {
-		s.opt.Hasher.Verify(pin, s.dummy) // the same time as a real check: existence stays secret
+		s.opt.Hasher.Verify(pin, s.dummy) // the same work as a real check (two hashes): existence stays secret
+		s.opt.Hasher.Verify(pin, s.dummy)
 		s.audit(ctx, "", cf, "login.failure", `{"reason":"unknown"}`)
 		return "", identity.User{}, ErrBadCredentials
 	}
@@ -145,19 +146,27 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 		s.audit(ctx, "", cf, "login.locked", `{}`)
 		return "", identity.User{}, ErrLocked
 	}
-	ok, promote := false, false
-	if u.PINHash != "" {
-		if ok, err = s.opt.Hasher.Verify(pin, u.PINHash); err != nil {
-			return "", identity.User{}, fmt.Errorf("account: verify PIN of user %d: %w", u.ID, err)
-		}
+	// Both hashes are always computed (a dummy stands in for a missing
+	// one), so the time taken does not tell whether a PIN is pending.
+	current, pending := u.PINHash, u.PendingPIN
+	if current == "" {
+		current = s.dummy
 	}
-	if !ok && u.PendingPIN != "" {
-		// A PIN requested online becomes the PIN at its first use (ID-1).
-		if ok, err = s.opt.Hasher.Verify(pin, u.PendingPIN); err != nil {
-			return "", identity.User{}, fmt.Errorf("account: verify pending PIN of user %d: %w", u.ID, err)
-		}
-		promote = ok
+	if pending == "" {
+		pending = s.dummy
 	}
+	okCurrent, err := s.opt.Hasher.Verify(pin, current)
+	if err != nil {
+		return "", identity.User{}, fmt.Errorf("account: verify PIN of user %d: %w", u.ID, err)
+	}
+	okPending, err := s.opt.Hasher.Verify(pin, pending)
+	if err != nil {
+		return "", identity.User{}, fmt.Errorf("account: verify pending PIN of user %d: %w", u.ID, err)
+	}
+	okCurrent = okCurrent && u.PINHash != ""
+	okPending = okPending && u.PendingPIN != ""
+	// A PIN requested online becomes the PIN at its first use (ID-1).
+	ok, promote := okCurrent || okPending, okPending && !okCurrent
 	if !ok {
 		var until time.Time
 		err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -198,7 +207,10 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 			if err := tx.PromotePendingPIN(ctx, u.ID); err != nil {
 				return err
 			}
-			if _, err := tx.RevokeSessions(ctx, u.ID); err != nil { // the old PIN's sessions end
+			if _, err := tx.RevokeSessions(ctx, u.ID); err != nil { // the old PIN's sessions and tokens end
+				return err
+			}
+			if err := tx.RevokeAPITokens(ctx, u.ID); err != nil {
 				return err
 			}
 			u.MustChangePIN = false
@@ -298,6 +310,9 @@ func (s *Service) LogoutEverywhere(ctx context.Context, a identity.Actor) (int64
 		if n, err = tx.RevokeSessions(ctx, a.UserID); err != nil {
 			return err
 		}
+		if err := tx.RevokeAPITokens(ctx, a.UserID); err != nil {
+			return err
+		}
 		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: history.ChannelWeb, Action: "logout.everywhere",
 			Subject: "person:" + a.FiscalCode, Detail: fmt.Sprintf(`{"sessions":%d}`, n)})
 	})
@@ -350,6 +365,9 @@ func (s *Service) ChangePIN(ctx context.Context, a identity.Actor, token, curren
 			return err
 		}
 		if err := tx.RevokeOtherSessions(ctx, u.ID, keep); err != nil {
+			return err
+		}
+		if err := tx.RevokeAPITokens(ctx, u.ID); err != nil {
 			return err
 		}
 		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: history.ChannelWeb, Action: "pin.change", Subject: "person:" + u.FiscalCode})

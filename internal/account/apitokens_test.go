@@ -59,5 +59,14 @@ func TestAPITokens(t *testing.T) {
 		if _, _, err := e.svc.AuthenticateAPIToken(ctx, tok2); !apperr.Is(err, apperr.Unauthenticated) {
 			t.Errorf("revoked token = %v", err)
 		}
+		// Logging out everywhere (or any PIN change) ends the tokens too:
+		// whoever held the old PIN keeps no access.
+		tok3, _ := e.svc.CreateAPIToken(ctx, doctor, "Terzo", []string{"registrations:read"}, time.Hour)
+		if _, err := e.svc.LogoutEverywhere(ctx, doctor); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.svc.AuthenticateAPIToken(ctx, tok3); !apperr.Is(err, apperr.Unauthenticated) {
+			t.Errorf("token after logout everywhere = %v; want Unauthenticated", err)
+		}
 	})
 }

@@ -147,6 +147,9 @@ func (s *Service) IssuePINAtCounter(ctx context.Context, a identity.Actor, req C
 		if _, err := tx.RevokeSessions(ctx, uid); err != nil {
 			return err
 		}
+		if err := tx.RevokeAPITokens(ctx, uid); err != nil {
+			return err
+		}
 		if err := tx.RecordPINIssuance(ctx, store.PINIssuance{UserID: uid, IssuedBy: a.ID(), Channel: "counter", DocType: req.DocType,
 			DocNumber: strings.TrimSpace(req.DocNumber), DocIssuer: strings.TrimSpace(req.DocIssuer), DocExpiry: strings.TrimSpace(req.DocExpiry), Minor: req.Minor}); err != nil {
 			return err
@@ -180,6 +183,9 @@ func (s *Service) RevokePIN(ctx context.Context, a identity.Actor, fiscalCode st
 			return err
 		}
 		if _, err := tx.RevokeSessions(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.RevokeAPITokens(ctx, u.ID); err != nil {
 			return err
 		}
 		if err := tx.RecordPINIssuance(ctx, store.PINIssuance{UserID: u.ID, IssuedBy: a.ID(), Channel: "revoked"}); err != nil {

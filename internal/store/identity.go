@@ -380,3 +380,10 @@ func (tx *Tx) TouchAPIToken(ctx context.Context, id int64) error {
 	_, err := tx.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, tx.now, id)
 	return tx.db.storeErr("touch API token", err)
 }
+
+// RevokeAPITokens ends every API token of a user (PIN revoked, reissued
+// or changed, logout everywhere): whoever held the old PIN keeps no access.
+func (tx *Tx) RevokeAPITokens(ctx context.Context, userID int64) error {
+	_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.now, userID)
+	return tx.db.storeErr("revoke API tokens", err)
+}
