@@ -131,23 +131,28 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 		s.audit(ctx, "", cf, "login.throttled", fmt.Sprintf(`{"address":%q}`, clientAddr))
 		return "", identity.User{}, errThrottled
 	}
-	u, err := s.db.FindUserByFiscalCode(ctx, cf)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && u.PINHash == "" && u.PendingPIN == "") {
-		s.opt.Hasher.Verify(pin, s.dummy) // the same work as a real check (two hashes): existence stays secret
-		s.opt.Hasher.Verify(pin, s.dummy)
-		s.audit(ctx, "", cf, "login.failure", `{"reason":"unknown"}`)
-		return "", identity.User{}, ErrBadCredentials
-	}
-	if err != nil {
+	// Count the attempt first, atomically, for any codice fiscale (known or
+	// not): a lock behaves the same for accounts that do not exist, and
+	// concurrent guesses beyond the limit are refused without being checked.
+	var attempt int
+	var lockedUntil time.Time
+	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		attempt, lockedUntil, err = tx.CountLoginAttempt(ctx, cf)
+		return err
+	}); err != nil {
 		return "", identity.User{}, err
 	}
-	now := s.clock.Now()
-	if now.Before(u.LockedUntil) {
+	if !lockedUntil.IsZero() || attempt > s.opt.MaxFailures {
 		s.audit(ctx, "", cf, "login.locked", `{}`)
 		return "", identity.User{}, ErrLocked
 	}
+	u, err := s.db.FindUserByFiscalCode(ctx, cf)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return "", identity.User{}, err
+	}
 	// Both hashes are always computed (a dummy stands in for a missing
-	// one), so the time taken does not tell whether a PIN is pending.
+	// one), so the time taken tells neither whether the account exists nor
+	// whether a PIN is pending.
 	current, pending := u.PINHash, u.PendingPIN
 	if current == "" {
 		current = s.dummy
@@ -168,15 +173,14 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	// A PIN requested online becomes the PIN at its first use (ID-1).
 	ok, promote := okCurrent || okPending, okPending && !okCurrent
 	if !ok {
-		var until time.Time
-		err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			until, err = tx.RecordLoginFailure(ctx, u.ID, s.opt.MaxFailures, s.opt.LockFor)
-			if err != nil {
-				return err
-			}
+		locked := attempt >= s.opt.MaxFailures
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
 			action := "login.failure"
-			if !until.IsZero() {
+			if locked {
 				action = "login.lock"
+				if err := tx.LockLogin(ctx, cf, tx.Now().Add(s.opt.LockFor)); err != nil {
+					return err
+				}
 			}
 			return tx.Audit(audit.Entry{Actor: "anonymous", Channel: channel, Action: action, Subject: "person:" + cf,
 				Detail: fmt.Sprintf(`{"address":%q}`, clientAddr)})
@@ -184,11 +188,12 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 		if err != nil {
 			return "", identity.User{}, err
 		}
-		if !until.IsZero() {
+		if locked {
 			return "", identity.User{}, ErrLocked
 		}
 		return "", identity.User{}, ErrBadCredentials
 	}
+	now := s.clock.Now()
 	if len(u.Roles) == 0 {
 		return "", identity.User{}, ErrBadCredentials // an account without roles cannot do anything
 	}
@@ -200,7 +205,7 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	sess := identity.Session{TokenHash: HashToken(token), UserID: u.ID, Role: role.Role, Scope: role.Scope,
 		Channel: channel, CreatedAt: clock.Stamp(now), LastSeenAt: clock.Stamp(now), ExpiresAt: clock.Stamp(now.Add(s.opt.MaxAge))}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.RecordLoginSuccess(ctx, u.ID); err != nil {
+		if err := tx.ResetLoginAttempts(ctx, cf); err != nil {
 			return err
 		}
 		if promote {

@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,6 +224,50 @@ func TestSessions(t *testing.T) {
 		err := e.svc.ChangePIN(ctx, actor, d, "wrong", "short")
 		if ae, ok := err.(*apperr.Error); !ok || ae.Fields["attuale"] == "" || ae.Fields["nuovo"] == "" {
 			t.Errorf("bad PIN change = %v; want field messages for both", err)
+		}
+	})
+}
+
+// REQ ID-4: the lock behaves the same whether the account exists or not
+// (no enumeration), and concurrent guesses cannot check more PINs than the
+// limit in one lock window.
+func TestLogin_LockParityAndConcurrency(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		e := newEnv(t, tg, account.Options{MaxFailures: 5, LockFor: 15 * time.Minute, PerAddress: rate.Inf})
+		for _, who := range []string{"NRECRL70A01H501B" /* no account */, cf} {
+			var errs []error
+			for range 6 {
+				_, _, err := e.svc.Login(ctx, who, identity.NewPIN(), "a", "web")
+				errs = append(errs, err)
+			}
+			for i, err := range errs {
+				want := account.ErrBadCredentials
+				if i >= 4 {
+					want = account.ErrLocked
+				}
+				if err != want {
+					t.Errorf("%s attempt %d = %v; want %v", who, i+1, err, want)
+				}
+			}
+		}
+		// A fresh account under a burst of 30 concurrent wrong PINs.
+		other := "BNCLGU48D10L219Y"
+		mustUser(t, e.db, other, identity.NewPIN(), identity.RoleCitizen, "")
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() { e.svc.Login(ctx, other, identity.NewPIN(), "b", "web") })
+		}
+		wg.Wait()
+		es, _ := e.db.AuditTrail(ctx, "person:"+other, 1000)
+		checked := 0
+		for _, en := range es {
+			if en.Action == "login.failure" || en.Action == "login.lock" {
+				checked++
+			}
+		}
+		if checked > 5 {
+			t.Errorf("%d PINs were checked in one lock window; the limit is 5", checked)
 		}
 	})
 }

@@ -141,6 +141,9 @@ func (s *Service) IssuePINAtCounter(ctx context.Context, a identity.Actor, req C
 		if err := tx.SetPIN(ctx, uid, hash, "counter", true); err != nil {
 			return err
 		}
+		if err := tx.ResetLoginAttempts(ctx, person.FiscalCode); err != nil { // the counter also unlocks
+			return err
+		}
 		if _, err := tx.GrantRole(ctx, uid, identity.RoleCitizen, "", a.ID()); err != nil {
 			return err
 		}

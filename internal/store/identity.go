@@ -127,28 +127,6 @@ func (db *DB) findUser(ctx context.Context, where string, arg any) (identity.Use
 	return u, rows.Err()
 }
 
-// RecordLoginFailure counts a failed login and locks the account for
-// lockFor once max failures in a row are reached. It returns the lock's end
-// (zero if not locked).
-func (tx *Tx) RecordLoginFailure(ctx context.Context, userID int64, max int, lockFor time.Duration) (time.Time, error) {
-	var n int
-	if err := tx.queryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, userID).Scan(&n); err != nil {
-		return time.Time{}, tx.db.storeErr("login failure", err)
-	}
-	if n < max {
-		return time.Time{}, nil
-	}
-	until := tx.now.Add(lockFor)
-	_, err := tx.exec(ctx, `UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?`, until, userID)
-	return until, tx.db.storeErr("lock account", err)
-}
-
-// RecordLoginSuccess resets the failure count.
-func (tx *Tx) RecordLoginSuccess(ctx context.Context, userID int64) error {
-	_, err := tx.exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, userID)
-	return tx.db.storeErr("login success", err)
-}
-
 // CreateSession stores a new session.
 func (tx *Tx) CreateSession(ctx context.Context, s identity.Session) error {
 	_, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, user_id, role, scope, acting_for, channel, created_at,
@@ -386,4 +364,43 @@ func (tx *Tx) TouchAPIToken(ctx context.Context, id int64) error {
 func (tx *Tx) RevokeAPITokens(ctx context.Context, userID int64) error {
 	_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.now, userID)
 	return tx.db.storeErr("revoke API tokens", err)
+}
+
+// CountLoginAttempt records an attempt to log in as fiscalCode before its
+// PIN is checked, in one statement: it returns the attempts counted in the
+// current window (this one included) and the end of a lock in force (zero
+// if none). An expired lock starts a new window.
+func (tx *Tx) CountLoginAttempt(ctx context.Context, fiscalCode string) (int, time.Time, error) {
+	var n int
+	var locked sql.NullTime
+	err := tx.queryRow(ctx, `INSERT INTO login_attempts (fiscal_code, failures, locked_until, updated_at) VALUES (?, 1, NULL, ?)
+		ON CONFLICT (fiscal_code) DO UPDATE SET
+			failures = CASE
+				WHEN login_attempts.locked_until IS NOT NULL AND login_attempts.locked_until > ? THEN login_attempts.failures
+				WHEN login_attempts.locked_until IS NOT NULL THEN 1
+				ELSE login_attempts.failures + 1 END,
+			locked_until = CASE
+				WHEN login_attempts.locked_until IS NOT NULL AND login_attempts.locked_until <= ? THEN NULL
+				ELSE login_attempts.locked_until END,
+			updated_at = ?
+		RETURNING failures, locked_until`, fiscalCode, tx.now, tx.now, tx.now, tx.now).Scan(&n, &locked)
+	if err != nil {
+		return 0, time.Time{}, tx.db.storeErr("count login attempt", err)
+	}
+	if locked.Valid && locked.Time.After(tx.now) {
+		return n, locked.Time.UTC(), nil
+	}
+	return n, time.Time{}, nil
+}
+
+// LockLogin locks logins as fiscalCode until the given time.
+func (tx *Tx) LockLogin(ctx context.Context, fiscalCode string, until time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE login_attempts SET locked_until = ? WHERE fiscal_code = ?`, until, fiscalCode)
+	return tx.db.storeErr("lock login", err)
+}
+
+// ResetLoginAttempts clears the count after a success (or a new PIN).
+func (tx *Tx) ResetLoginAttempts(ctx context.Context, fiscalCode string) error {
+	_, err := tx.exec(ctx, `DELETE FROM login_attempts WHERE fiscal_code = ?`, fiscalCode)
+	return tx.db.storeErr("reset login attempts", err)
 }
