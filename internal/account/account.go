@@ -168,8 +168,9 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	if err != nil {
 		return "", identity.User{}, fmt.Errorf("account: verify pending PIN of user %d: %w", u.ID, err)
 	}
+	pendingLive := u.PendingPIN != "" && s.clock.Now().Sub(u.PendingPINAt) < PendingLife
 	okCurrent = okCurrent && u.PINHash != ""
-	okPending = okPending && u.PendingPIN != ""
+	okPending = okPending && pendingLive
 	// A PIN requested online becomes the PIN at its first use (ID-1).
 	ok, promote := okCurrent || okPending, okPending && !okCurrent
 	if !ok {
@@ -207,6 +208,16 @@ func (s *Service) Login(ctx context.Context, fiscalCode, pin, clientAddr, channe
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetLoginAttempts(ctx, cf); err != nil {
 			return err
+		}
+		if okCurrent && u.PendingPIN != "" {
+			// The owner is here with the PIN they have: a pending PIN (which
+			// someone else may have requested) and its letter are dropped.
+			if err := tx.ClearPendingPIN(ctx, u.ID); err != nil {
+				return err
+			}
+			if err := tx.CancelLetters(ctx, u.FiscalCode, "pin_letter", "system:owner-logged-in"); err != nil {
+				return err
+			}
 		}
 		if promote {
 			if err := tx.PromotePendingPIN(ctx, u.ID); err != nil {

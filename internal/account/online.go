@@ -40,6 +40,20 @@ type LetterSender struct {
 	BaseURL string
 }
 
+// A person may have one online request at a time: a new one is refused
+// for PendingWait after the last, and an unused pending PIN expires after
+// PendingLife. This keeps an attacker who knows someone's personal data
+// from invalidating the letter on its way, or from flooding their
+// letterbox.
+const (
+	PendingWait = 30 * 24 * time.Hour
+	PendingLife = 60 * 24 * time.Hour
+)
+
+// ErrRequestPending answers a new request while a letter is on its way.
+var ErrRequestPending = &apperr.Error{Code: apperr.Conflict,
+	Message: "Una richiesta di PIN è già in corso: la lettera con la seconda parte è in arrivo. Se non arriva entro 30 giorni dalla richiesta, rivolgetevi a uno sportello o al contact center."}
+
 // ErrNoMatch is the one answer to data that do not match the registry: it
 // never says which field differs, nor whether the codice fiscale exists.
 var ErrNoMatch = &apperr.Error{Code: apperr.Invalid,
@@ -99,9 +113,13 @@ func (s *Service) RequestPINOnline(ctx context.Context, req OnlineRequest, clien
 		s.audit(ctx, "", cf, "pin.request.mismatch", fmt.Sprintf(`{"address":%q}`, clientAddr))
 		return "", ErrNoMatch
 	}
+	now := s.clock.Now()
+	if u, err := s.db.FindUserByFiscalCode(ctx, cf); err == nil && u.PendingPIN != "" && now.Sub(u.PendingPINAt) < PendingWait {
+		s.audit(ctx, "", cf, "pin.request.pending", fmt.Sprintf(`{"address":%q}`, clientAddr))
+		return "", ErrRequestPending
+	}
 	pin := identity.NewPIN()
 	hash := s.opt.Hasher.Hash(pin)
-	now := s.clock.Now()
 	ref := fmt.Sprintf("PIN-%d-%s", now.In(clock.Rome).Year(), rand.Text()[:8])
 	var letter bytes.Buffer
 	if err := pdf.PINLetter(&letter, pdf.PINLetterData{Agency: from.Agency, Office: from.Office, City: from.City, BaseURL: from.BaseURL,
@@ -113,6 +131,11 @@ func (s *Service) RequestPINOnline(ctx context.Context, req OnlineRequest, clien
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		uid, err := tx.EnsureUser(ctx, cf)
 		if err != nil {
+			return err
+		}
+		// An older, unused request is superseded: its letter, if still
+		// queued, is not sent.
+		if err := tx.CancelLetters(ctx, cf, "pin_letter", "system:superseded"); err != nil {
 			return err
 		}
 		if err := tx.SetPendingPIN(ctx, uid, hash); err != nil {
@@ -142,7 +165,27 @@ func (s *Service) Letters(ctx context.Context, a identity.Actor) ([]store.Letter
 	if err := identity.Can(a, identity.List, identity.Resource{Kind: identity.KindLetter}); err != nil {
 		return nil, err
 	}
-	return s.db.FindLetters(ctx, 200)
+	ls, err := s.db.FindLetters(ctx, 200)
+	if err != nil {
+		return nil, err
+	}
+	// The list shows names' codici fiscali and addresses: each person in it
+	// gets an audit entry (AUD-1).
+	var entries []audit.Entry
+	seen := map[string]bool{}
+	for _, l := range ls {
+		if !seen[l.Recipient] {
+			seen[l.Recipient] = true
+			entries = append(entries, audit.Entry{Actor: a.ID(), Channel: history.ChannelOffice, Action: "letter.list",
+				Subject: "person:" + l.Recipient, Detail: fmt.Sprintf(`{"letter":%q}`, l.Reference)})
+		}
+	}
+	if len(entries) > 0 {
+		if err := s.db.Audit(ctx, entries...); err != nil {
+			return nil, err
+		}
+	}
+	return ls, nil
 }
 
 // Letter returns one letter with its document; the read is audited, as
@@ -165,5 +208,15 @@ func (s *Service) MarkPrinted(ctx context.Context, a identity.Actor, id int64) e
 	if err := identity.Can(a, identity.Update, identity.Resource{Kind: identity.KindLetter}); err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error { return tx.MarkLetterPrinted(ctx, id, a.ID()) })
+	l, err := s.db.FindLetter(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.MarkLetterPrinted(ctx, id, a.ID()); err != nil {
+			return err
+		}
+		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: history.ChannelOffice, Action: "letter.printed",
+			Subject: "person:" + l.Recipient, Detail: fmt.Sprintf(`{"letter":%q}`, l.Reference)})
+	})
 }

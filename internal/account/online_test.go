@@ -5,6 +5,7 @@ import (
 	"context"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/identity"
@@ -52,10 +53,8 @@ func TestRequestPINOnline(t *testing.T) {
 			t.Fatalf("letter = %d bytes, %v", len(l.Document), err)
 		}
 		second := secondHalf(t, l.Document)
-		// The old PIN still works; the first half alone does not.
-		if _, _, err := e.svc.Login(ctx, cf, e.pin, "a", "web"); err != nil {
-			t.Fatalf("old PIN before the new one is used: %v", err)
-		}
+		// The first half alone does not work. (The old PIN keeps working
+		// too, and using it drops the request: TestRequestPINOnline_Abuse.)
 		if _, _, err := e.svc.Login(ctx, cf, first, "a", "web"); err != account.ErrBadCredentials {
 			t.Fatalf("first half alone = %v", err)
 		}
@@ -103,4 +102,60 @@ func secondHalf(t *testing.T, doc []byte) string {
 	}
 	t.Fatalf("no second half in the letter:\n%s", out)
 	return ""
+}
+
+// REQ ID-1: someone who knows a citizen's personal data cannot disturb
+// their PIN: a second request while a letter is on its way is refused (the
+// first letter stays valid), the owner's login with the current PIN drops
+// the pending PIN and cancels its letter, and a pending PIN expires.
+func TestRequestPINOnline_Abuse(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		e := newEnv(t, tg, account.Options{})
+		req := account.OnlineRequest{FiscalCode: cf, GivenName: "Mario", FamilyName: "Rossi", BirthDate: "12/07/1956", BirthPlace: "Roma"}
+		if _, err := e.svc.RequestPINOnline(ctx, req, "a", sender); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.RequestPINOnline(ctx, req, "b", sender); err != account.ErrRequestPending {
+			t.Fatalf("second request = %v; want ErrRequestPending", err)
+		}
+		// The owner logs in with their PIN: the pending PIN and its letter go.
+		if _, _, err := e.svc.Login(ctx, cf, e.pin, "a", "web"); err != nil {
+			t.Fatal(err)
+		}
+		ls, _ := e.svc.Letters(ctx, office)
+		if len(ls) != 1 || ls[0].Status != "cancelled" {
+			t.Fatalf("letters after the owner's login = %+v; want the one cancelled", ls)
+		}
+		u, _ := e.db.FindUserByFiscalCode(ctx, cf)
+		if u.PendingPIN != "" {
+			t.Fatal("pending PIN kept after the owner's login")
+		}
+		// A new request is possible again; its PIN expires if unused.
+		first, err := e.svc.RequestPINOnline(ctx, req, "a", sender)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, _ = e.svc.Letters(ctx, office)
+		l, _ := e.svc.Letter(ctx, office, ls[0].ID)
+		second := secondHalf(t, l.Document)
+		e.clk.Advance(account.PendingLife + time.Hour)
+		if second != "" {
+			if _, _, err := e.svc.Login(ctx, cf, first+second, "a", "web"); err != account.ErrBadCredentials {
+				t.Fatalf("an expired pending PIN = %v; want refused", err)
+			}
+		}
+		u, _ = e.db.FindUserByFiscalCode(ctx, cf)
+		if u.PendingPIN == "" || e.clk.Now().Sub(u.PendingPINAt) < account.PendingLife {
+			t.Fatal("setup: the pending PIN should be old now")
+		}
+		// After the wait a new request is allowed and supersedes the old one.
+		if _, err := e.svc.RequestPINOnline(ctx, req, "a", sender); err != nil {
+			t.Fatalf("request after expiry: %v", err)
+		}
+		ls, _ = e.svc.Letters(ctx, office)
+		if len(ls) != 3 || ls[0].Status != "queued" || ls[1].Status != "cancelled" {
+			t.Fatalf("letters = %+v; want the new one queued and the superseded one cancelled", ls)
+		}
+	})
 }

@@ -36,6 +36,7 @@ type User struct {
 	FiscalCode    string
 	PINHash       string // "" until a PIN is issued
 	PendingPIN    string // hash of a PIN requested online, not used yet
+	PendingPINAt  time.Time
 	PINIssuedAt   time.Time
 	PINChannel    string // "online" (ID-1) or "counter" (ID-2)
 	MustChangePIN bool

@@ -56,7 +56,7 @@ func (tx *Tx) EnsureUser(ctx context.Context, fiscalCode string) (int64, error) 
 
 // SetPIN replaces a user's PIN hash and unlocks the account.
 func (tx *Tx) SetPIN(ctx context.Context, userID int64, hash, channel string, mustChange bool) error {
-	_, err := tx.exec(ctx, `UPDATE users SET pin_hash = ?, pending_pin_hash = '', pin_issued_at = ?, pin_channel = ?,
+	_, err := tx.exec(ctx, `UPDATE users SET pin_hash = ?, pending_pin_hash = '', pending_pin_at = NULL, pin_issued_at = ?, pin_channel = ?,
 		must_change_pin = ?, failed_logins = 0, locked_until = NULL WHERE id = ?`, hash, tx.now, channel, boolInt(mustChange), userID)
 	return tx.db.storeErr("set PIN", err)
 }
@@ -91,11 +91,11 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (identity.User, error)
 
 func (db *DB) findUser(ctx context.Context, where string, arg any) (identity.User, error) {
 	var u identity.User
-	var issued, locked sql.NullTime
+	var issued, locked, pendingAt sql.NullTime
 	var must int
-	err := db.read.QueryRowContext(ctx, db.d.q(`SELECT id, fiscal_code, pin_hash, pending_pin_hash, pin_issued_at, pin_channel,
+	err := db.read.QueryRowContext(ctx, db.d.q(`SELECT id, fiscal_code, pin_hash, pending_pin_hash, pending_pin_at, pin_issued_at, pin_channel,
 		must_change_pin, failed_logins, locked_until FROM users WHERE `+where), arg).Scan(&u.ID, &u.FiscalCode, &u.PINHash,
-		&u.PendingPIN, &issued, &u.PINChannel, &must, &u.FailedLogins, &locked)
+		&u.PendingPIN, &pendingAt, &issued, &u.PINChannel, &must, &u.FailedLogins, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, apperr.New(apperr.NotFound, "Utente non trovato.")
 	}
@@ -103,6 +103,9 @@ func (db *DB) findUser(ctx context.Context, where string, arg any) (identity.Use
 		return u, fmt.Errorf("store: find user: %w", err)
 	}
 	u.MustChangePIN = must != 0
+	if pendingAt.Valid {
+		u.PendingPINAt = pendingAt.Time.UTC()
+	}
 	if issued.Valid {
 		u.PINIssuedAt = issued.Time.UTC()
 	}

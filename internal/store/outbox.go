@@ -102,13 +102,28 @@ func (db *DB) FindLetter(ctx context.Context, id int64) (Letter, error) {
 // SetPendingPIN stores a PIN requested online, to become the PIN at its
 // first use.
 func (tx *Tx) SetPendingPIN(ctx context.Context, userID int64, hash string) error {
-	_, err := tx.exec(ctx, `UPDATE users SET pending_pin_hash = ? WHERE id = ?`, hash, userID)
+	_, err := tx.exec(ctx, `UPDATE users SET pending_pin_hash = ?, pending_pin_at = ? WHERE id = ?`, hash, tx.now, userID)
 	return tx.db.storeErr("set pending PIN", err)
+}
+
+// ClearPendingPIN forgets a pending PIN (its owner logged in with the
+// current one, or it expired).
+func (tx *Tx) ClearPendingPIN(ctx context.Context, userID int64) error {
+	_, err := tx.exec(ctx, `UPDATE users SET pending_pin_hash = '', pending_pin_at = NULL WHERE id = ?`, userID)
+	return tx.db.storeErr("clear pending PIN", err)
+}
+
+// CancelLetters cancels the queued letters of a kind to a recipient and
+// deletes their documents.
+func (tx *Tx) CancelLetters(ctx context.Context, recipient, kind, by string) error {
+	_, err := tx.exec(ctx, `UPDATE outbox SET status = 'cancelled', document = NULL, printed_at = ?, printed_by = ?
+		WHERE recipient = ? AND kind = ? AND status = 'queued'`, tx.now, by, recipient, kind)
+	return tx.db.storeErr("cancel letters", err)
 }
 
 // PromotePendingPIN makes the pending PIN the PIN.
 func (tx *Tx) PromotePendingPIN(ctx context.Context, userID int64) error {
-	_, err := tx.exec(ctx, `UPDATE users SET pin_hash = pending_pin_hash, pending_pin_hash = '', pin_issued_at = ?,
-		pin_channel = 'online', must_change_pin = 0 WHERE id = ? AND pending_pin_hash <> ''`, tx.now, userID)
+	_, err := tx.exec(ctx, `UPDATE users SET pin_hash = pending_pin_hash, pending_pin_hash = '', pending_pin_at = NULL,
+		pin_issued_at = ?, pin_channel = 'online', must_change_pin = 0 WHERE id = ? AND pending_pin_hash <> ''`, tx.now, userID)
 	return tx.db.storeErr("promote pending PIN", err)
 }

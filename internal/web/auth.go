@@ -338,6 +338,11 @@ func (s *Server) accessLog(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if err := s.db.Audit(r.Context(), audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "audit_trail.read",
+		Subject: "person:" + subject}); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	v := s.view(r, "access.title", nil)
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("profile.title"), URL: "/profilo"}}
 	av := &accessView{}

@@ -474,7 +474,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"doc.":            append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
 		"mandate.scope.":  account.MandateScopes,
 		"scope.":          account.APIScopes,
-		"letters.status.": {"queued", "printed"},
+		"letters.status.": {"queued", "printed", "cancelled"},
 		"pinreq.err.":     {"cf", "nome", "cognome", "nascita", "luogo"},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}

@@ -47,6 +47,9 @@ func (s *Server) pinRequestPost(w http.ResponseWriter, r *http.Request) {
 	first, err := s.accounts.RequestPINOnline(r.Context(), pv.Req, clientAddr(r), s.sender)
 	var ae *apperr.Error
 	switch {
+	case err == account.ErrRequestPending:
+		s.renderPINRequest(w, r, http.StatusConflict, pv, []FieldError{{"cf", s.cat.T(lang, "pinreq.err.pending")}})
+		return
 	case err == account.ErrNoMatch:
 		s.renderPINRequest(w, r, http.StatusUnprocessableEntity, pv, []FieldError{{"cf", s.cat.T(lang, "pinreq.err.nomatch")}})
 		return
