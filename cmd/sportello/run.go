@@ -32,6 +32,7 @@ import (
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/importer"
 	"github.com/sportello/sportello/internal/ops"
+	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/web"
 )
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return verifyAudit(ctx, cfg, log, stdout)
 	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "comuni":
 		return importComuni(ctx, cfg, log, cmd[2], stdout)
+	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "uffici":
+		return importOffices(ctx, cfg, log, cmd[2], stdout)
 	case len(cmd) == 3 && cmd[0] == "import":
 		return importFile(ctx, cfg, log, cmd[1], cmd[2], stdout, stderr)
 	}
@@ -523,5 +526,37 @@ func importComuni(ctx context.Context, cfg config.Config, log *slog.Logger, path
 		return err
 	}
 	fmt.Fprintf(stdout, "comuni: %d luoghi importati; sostituiscono la tabella incorporata.\n", t.Len())
+	return nil
+}
+
+// importOffices replaces the embedded (partial) table of offices and
+// health authorities; a file with any bad row is refused whole.
+func importOffices(ctx context.Context, cfg config.Config, log *slog.Logger, path string, stdout io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	o, bad, err := refdata.ReadOffices(bytes.NewReader(b))
+	if err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	for _, r := range bad {
+		fmt.Fprintf(stdout, "  riga %d: %s\n", r.Line, r.Reason)
+	}
+	if len(bad) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d bad rows: the table was not replaced", len(bad))}
+	}
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "uffici_csv", string(b)) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "uffici: %d uffici e aziende sanitarie importati; sostituiscono la tabella incorporata.\n", len(o.All()))
 	return nil
 }

@@ -350,3 +350,18 @@ func TestRun_ImportComuni(t *testing.T) {
 		t.Fatalf("import with a bad row = %q, %v; want exit 1 naming line 4", out, err)
 	}
 }
+
+// `sportello import uffici FILE` replaces the partial embedded table.
+func TestRun_ImportOffices(t *testing.T) {
+	dir := t.TempDir()
+	e := env("SPORTELLO_DB", dir+"/s.db")
+	runCmd(t, e, "migrate")
+	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,province\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "1 uffici") {
+		t.Fatalf("import uffici = %q, %v", out, err)
+	}
+	os.WriteFile(dir+"/bad.csv", []byte("tipo,codice,nome,regione,province\nfarmacia,X,Y,Z,NA\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "uffici", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
+		t.Fatalf("bad offices file = %q, %v", out, err)
+	}
+}
