@@ -248,6 +248,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	} else {
 		log.Info("comuni loaded", "places", places.Len())
 	}
+	if offices, err := loadOffices(ctx, db); err != nil {
+		log.Warn("uffici", "err", err)
+	} else {
+		log.Info("offices loaded", "offices", len(offices.All()))
+	}
 
 	secret := cfg.Secret
 	if secret == nil {
@@ -488,6 +493,20 @@ func loadComuni(ctx context.Context, db *store.DB) (*comuni.Table, error) {
 		return t, err
 	}
 	return comuni.Load()
+}
+
+// loadOffices returns the table of offices and health authorities: the
+// one imported with `sportello import uffici` if any, else the embedded
+// partial one.
+func loadOffices(ctx context.Context, db *store.DB) (*refdata.Offices, error) {
+	if s, err := db.Meta(ctx, "uffici_csv"); err == nil && s != "" {
+		o, bad, err := refdata.ReadOffices(strings.NewReader(s))
+		if err == nil && len(bad) > 0 {
+			err = fmt.Errorf("stored offices table: %d bad rows", len(bad))
+		}
+		return o, err
+	}
+	return refdata.DefaultOffices(), nil
 }
 
 // importComuni replaces the embedded table of comuni with a file in the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
 )
@@ -359,6 +361,15 @@ func TestRun_ImportOffices(t *testing.T) {
 	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,province\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "1 uffici") {
 		t.Fatalf("import uffici = %q, %v", out, err)
+	}
+	db, err := openStore(t.Context(), config.Config{DB: dir + "/s.db"}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := loadOffices(t.Context(), db)
+	db.Close()
+	if err != nil || len(o.All()) != 1 || len(o.ForProvince("sede", "NA")) != 1 {
+		t.Fatalf("loadOffices after import = %+v, %v; want the imported Napoli office only", o, err)
 	}
 	os.WriteFile(dir+"/bad.csv", []byte("tipo,codice,nome,regione,province\nfarmacia,X,Y,Z,NA\n"), 0o644)
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
