@@ -82,7 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "comuni":
 		return importComuni(ctx, cfg, log, cmd[2], stdout)
 	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "uffici":
-		return importOffices(ctx, cfg, log, cmd[2], stdout)
+		return importReference(ctx, cfg, log, cmd[2], stdout, officesTable)
+	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "stabilimenti":
+		return importReference(ctx, cfg, log, cmd[2], stdout, facilitiesTable)
 	case len(cmd) == 3 && cmd[0] == "import":
 		return importFile(ctx, cfg, log, cmd[1], cmd[2], stdout, stderr)
 	}
@@ -252,6 +254,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		log.Warn("uffici", "err", err)
 	} else {
 		log.Info("offices loaded", "offices", len(offices.All()))
+	}
+	if facilities, err := loadFacilities(ctx, db); err != nil {
+		log.Warn("stabilimenti", "err", err)
+	} else {
+		log.Info("spa facilities loaded", "facilities", len(facilities.All()))
 	}
 
 	secret := cfg.Secret
@@ -499,7 +506,7 @@ func loadComuni(ctx context.Context, db *store.DB) (*comuni.Table, error) {
 // one imported with `sportello import uffici` if any, else the embedded
 // partial one.
 func loadOffices(ctx context.Context, db *store.DB) (*refdata.Offices, error) {
-	if s, err := db.Meta(ctx, "uffici_csv"); err == nil && s != "" {
+	if s, err := db.Meta(ctx, officesTable.key); err == nil && s != "" {
 		o, bad, err := refdata.ReadOffices(strings.NewReader(s))
 		if err == nil && len(bad) > 0 {
 			err = fmt.Errorf("stored offices table: %d bad rows", len(bad))
@@ -507,6 +514,19 @@ func loadOffices(ctx context.Context, db *store.DB) (*refdata.Offices, error) {
 		return o, err
 	}
 	return refdata.DefaultOffices(), nil
+}
+
+// loadFacilities returns the table of spa facilities: the one imported
+// with `sportello import stabilimenti` if any, else the embedded partial one.
+func loadFacilities(ctx context.Context, db *store.DB) (*refdata.Facilities, error) {
+	if s, err := db.Meta(ctx, facilitiesTable.key); err == nil && s != "" {
+		f, bad, err := refdata.ReadFacilities(strings.NewReader(s))
+		if err == nil && len(bad) > 0 {
+			err = fmt.Errorf("stored facilities table: %d bad rows", len(bad))
+		}
+		return f, err
+	}
+	return refdata.DefaultFacilities(), nil
 }
 
 // importComuni replaces the embedded table of comuni with a file in the
@@ -548,22 +568,55 @@ func importComuni(ctx context.Context, cfg config.Config, log *slog.Logger, path
 	return nil
 }
 
-// importOffices replaces the embedded (partial) table of offices and
-// health authorities; a file with any bad row is refused whole.
-func importOffices(ctx context.Context, cfg config.Config, log *slog.Logger, path string, stdout io.Writer) error {
+// refTable is a reference table kept whole in the database's meta table:
+// an import replaces the embedded default, and start-up loads it back.
+type refTable struct {
+	key  string // meta key
+	what string // Italian, for the report
+	// check parses a file and returns its rows, the rejected rows and
+	// warnings that do not stop the import.
+	check func(ctx context.Context, db *store.DB, b []byte) (rows int, bad []refdata.RowError, warn []string, err error)
+}
+
+var officesTable = refTable{key: "uffici_csv", what: "uffici e aziende sanitarie",
+	check: func(_ context.Context, _ *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+		o, bad, err := refdata.ReadOffices(bytes.NewReader(b))
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return len(o.All()), bad, nil, nil
+	}}
+
+var facilitiesTable = refTable{key: "stabilimenti_csv", what: "stabilimenti termali",
+	check: func(ctx context.Context, db *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+		f, bad, err := refdata.ReadFacilities(bytes.NewReader(b))
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		places, err := loadComuni(ctx, db)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		var warn []string
+		for _, x := range f.All() {
+			// A well-formed code missing from the table is reported but
+			// accepted: the table may be older than the file.
+			if p, ok := places.ByCodeAny(x.Comune); !ok {
+				warn = append(warn, fmt.Sprintf("%s: comune %s non presente nella tabella dei comuni", x.Code, x.Comune))
+			} else if p.Province != x.Province {
+				warn = append(warn, fmt.Sprintf("%s: il comune %s (%s) è in provincia di %s, non %s", x.Code, x.Comune, p.Name, p.Province, x.Province))
+			}
+		}
+		return len(f.All()), bad, warn, nil
+	}}
+
+// importReference replaces an embedded reference table with a file; a
+// file with any bad row is refused whole, so that a partial table never
+// replaces a complete one.
+func importReference(ctx context.Context, cfg config.Config, log *slog.Logger, path string, stdout io.Writer, t refTable) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("cannot open %s: %w", path, err)
-	}
-	o, bad, err := refdata.ReadOffices(bytes.NewReader(b))
-	if err != nil {
-		return &exitError{code: 1, err: err}
-	}
-	for _, r := range bad {
-		fmt.Fprintf(stdout, "  riga %d: %s\n", r.Line, r.Reason)
-	}
-	if len(bad) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d bad rows: the table was not replaced", len(bad))}
 	}
 	db, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
@@ -573,9 +626,22 @@ func importOffices(ctx context.Context, cfg config.Config, log *slog.Logger, pat
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "uffici_csv", string(b)) }); err != nil {
+	n, bad, warn, err := t.check(ctx, db, b)
+	if err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	for _, r := range bad {
+		fmt.Fprintf(stdout, "  riga %d: %s\n", r.Line, r.Reason)
+	}
+	for _, w := range warn {
+		fmt.Fprintf(stdout, "  attenzione: %s\n", w)
+	}
+	if len(bad) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d bad rows: the table was not replaced", len(bad))}
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, t.key, string(b)) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "uffici: %d uffici e aziende sanitarie importati; sostituiscono la tabella incorporata.\n", len(o.All()))
+	fmt.Fprintf(stdout, "%s: %d importati; sostituiscono la tabella incorporata.\n", t.what, n)
 	return nil
 }

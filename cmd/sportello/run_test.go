@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
@@ -359,7 +360,7 @@ func TestRun_ImportOffices(t *testing.T) {
 	e := env("SPORTELLO_DB", dir+"/s.db")
 	runCmd(t, e, "migrate")
 	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,province\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
-	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "1 uffici") {
+	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "uffici e aziende sanitarie: 1 importati") {
 		t.Fatalf("import uffici = %q, %v", out, err)
 	}
 	db, err := openStore(t.Context(), config.Config{DB: dir + "/s.db"}, slog.New(slog.DiscardHandler), nil)
@@ -375,4 +376,45 @@ func TestRun_ImportOffices(t *testing.T) {
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
 		t.Fatalf("bad offices file = %q, %v", out, err)
 	}
+}
+
+// REQ CBTW-3: the season's spa facilities replace the embedded list; a
+// place code not in the comuni table is a warning, a malformed one a
+// rejected row that leaves the table as it was.
+func TestRun_ImportFacilities(t *testing.T) {
+	dir := t.TempDir()
+	e := env("SPORTELLO_DB", dir+"/s.db")
+	runCmd(t, e, "migrate")
+	h := "codice,nome,comune,provincia,regione,patologie,capacita_turno,alberghi\n"
+	os.WriteFile(dir+"/f.csv", []byte(h+"T1,Terme Uno,L182,RM,Lazio,reumoartropatica,25,Hotel A|Hotel B\nT2,Terme Due,Z999,RM,Lazio,broncopneumopatica,10,\n"), 0o644)
+	out, err := runCmd(t, e, "import", "stabilimenti", dir+"/f.csv")
+	if err != nil || !strings.Contains(out, "stabilimenti termali: 2 importati") {
+		t.Fatalf("import stabilimenti = %q, %v", out, err)
+	}
+	if _, ok := comuniBuilt(); ok && !strings.Contains(out, "T2: comune Z999 non presente") {
+		t.Errorf("no warning for an unknown place code: %q", out)
+	}
+	os.WriteFile(dir+"/bad.csv", []byte(h+"T3,Terme Tre,Roma,RM,Lazio,reumoartropatica,25,\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "stabilimenti", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
+		t.Fatalf("bad facilities file = %q, %v", out, err)
+	}
+	db, err := openStore(t.Context(), config.Config{DB: dir + "/s.db"}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f, err := loadFacilities(t.Context(), db)
+	if err != nil || len(f.All()) != 2 {
+		t.Fatalf("loadFacilities = %+v, %v; want the two imported facilities", f, err)
+	}
+	if t1, _ := f.ByCode("T1"); t1.Capacity != 25 || len(t1.Hotels) != 2 {
+		t.Errorf("T1 = %+v", t1)
+	}
+}
+
+// comuniBuilt reports whether the generated comuni table is embedded
+// (make test generates it; a bare `go test` may not have).
+func comuniBuilt() (*comuni.Table, bool) {
+	t, err := comuni.Load()
+	return t, err == nil || os.Getenv("CI") == "true"
 }

@@ -1,10 +1,8 @@
 package refdata
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -40,52 +38,19 @@ func DefaultOffices() *Offices {
 	return o
 }
 
-// RowError is a rejected row of an import.
-type RowError struct {
-	Line   int
-	Reason string
-}
-
 // ReadOffices reads the import format: CSV with the header
 // tipo,codice,nome,regione,province (province codes separated by spaces),
 // lines starting with # ignored.
 func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
-	var buf bytes.Buffer
-	sc := bufio.NewScanner(r)
-	lines := []int{}
-	for n := 1; sc.Scan(); n++ {
-		if strings.HasPrefix(strings.TrimSpace(sc.Text()), "#") {
-			continue
-		}
-		buf.WriteString(sc.Text() + "\n")
-		lines = append(lines, n)
-	}
-	if err := sc.Err(); err != nil {
+	rows, bad, err := readRows(r, "tipo,codice,nome,regione,province")
+	if err != nil {
 		return nil, nil, err
 	}
-	rd := csv.NewReader(&buf)
-	header, err := rd.Read()
-	if err != nil || strings.Join(header, ",") != "tipo,codice,nome,regione,province" {
-		return nil, nil, fmt.Errorf("intestazione attesa: tipo,codice,nome,regione,province")
-	}
 	o := &Offices{}
-	var bad []RowError
 	seen := map[string]bool{}
-	for i := 1; ; i++ {
-		rec, err := rd.Read()
-		if err == io.EOF {
-			break
-		}
-		line := 0
-		if i < len(lines) {
-			line = lines[i]
-		}
-		if err != nil || len(rec) != 5 {
-			bad = append(bad, RowError{line, "riga non leggibile: servono 5 colonne"})
-			continue
-		}
-		of := Office{Kind: strings.TrimSpace(rec[0]), Code: strings.TrimSpace(rec[1]), Name: strings.TrimSpace(rec[2]),
-			Region: strings.TrimSpace(rec[3]), Provinces: strings.Fields(strings.ToUpper(rec[4]))}
+	for _, rw := range rows {
+		rec, line := rw.rec, rw.line
+		of := Office{Kind: rec[0], Code: rec[1], Name: rec[2], Region: rec[3], Provinces: strings.Fields(strings.ToUpper(rec[4]))}
 		switch {
 		case !slices.Contains([]string{"sede", "regionale", "asl"}, of.Kind):
 			bad = append(bad, RowError{line, fmt.Sprintf("tipo %q sconosciuto (sede, regionale, asl)", of.Kind)})
@@ -100,7 +65,7 @@ func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
 			o.list = append(o.list, of)
 		}
 	}
-	return o, bad, nil
+	return o, sortRowErrors(bad), nil
 }
 
 // ForProvince returns the offices of a kind serving a province, in file
