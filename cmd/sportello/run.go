@@ -35,6 +35,8 @@ import (
 	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/web"
+
+	"golang.org/x/time/rate"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -164,11 +166,16 @@ func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	if err != nil {
 		return err
 	}
-	if res.AlreadyLoaded && !users {
+	cases, err := demo.LoadCases(ctx, db)
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded && !users && !cases {
 		fmt.Fprintln(stdout, "Demo data were already loaded.")
 		return nil
 	}
-	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries; %d users.\n", res.Registrations, len(demo.Users))
+	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries; %d users; %d people with registry records (docs/DEMO.md).\n",
+		res.Registrations, len(demo.Users), len(demo.Cases))
 	printDemoUsers(stdout)
 	return nil
 }
@@ -283,10 +290,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if loaded {
 			log.Info("demo users loaded", "users", len(demo.Users))
 		}
+		if loaded, err := demo.LoadCases(ctx, db); err != nil {
+			return err
+		} else if loaded {
+			log.Info("demo registry people loaded", "people", len(demo.Cases))
+		}
 		printDemoUsers(stdout)
 	}
 	accounts := account.New(db, clock.System{}, log, account.Options{Hasher: hasher, IdleTimeout: cfg.FormTimeout,
-		MaxFailures: cfg.LoginFailures, LockFor: cfg.LoginLock})
+		MaxFailures: cfg.LoginFailures, LockFor: cfg.LoginLock,
+		PerAddress: rate.Limit(float64(cfg.LoginPerAddress) / 60), Burst: cfg.LoginPerAddress})
 	cat, err := i18n.Load()
 	if err != nil {
 		return err

@@ -36,6 +36,7 @@ type Config struct {
 	APITokensFile   string        // stopgap bearer tokens for the API until identity lands
 	FormTimeout     time.Duration // how long a form stays valid; warned 2 minutes before
 	LoginFailures   int           // failed logins in a row before the account locks
+	LoginPerAddress int           // login attempts a minute from one client address (and burst)
 	LoginLock       time.Duration // how long the lock lasts
 	PublicURL       *url.URL      // how users reach the service; https turns on Secure cookies and HSTS
 }
@@ -82,6 +83,7 @@ var settings = []setting{
 	{"form-timeout", "SPORTELLO_FORM_TIMEOUT", "30m", "how long a form page stays valid (users are warned 2 minutes before; what they typed is kept)", false},
 	{"login-failures", "SPORTELLO_LOGIN_FAILURES", "5", "failed logins in a row before an account locks", false},
 	{"login-lock", "SPORTELLO_LOGIN_LOCK", "15m", "how long a locked account stays locked", false},
+	{"login-per-address", "SPORTELLO_LOGIN_PER_ADDRESS", "10", "login attempts a minute from one client address (raise it for offices behind one NAT address)", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 }
 
@@ -149,6 +151,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	}
 	if c.LoginFailures, err = strconv.Atoi(*vals["login-failures"]); err != nil || c.LoginFailures < 1 || c.LoginFailures > 100 {
 		problems = append(problems, "--login-failures: want a number between 1 and 100")
+	}
+	if c.LoginPerAddress, err = strconv.Atoi(*vals["login-per-address"]); err != nil || c.LoginPerAddress < 1 || c.LoginPerAddress > 10000 {
+		problems = append(problems, "--login-per-address: want a number between 1 and 10000")
 	}
 	if c.LoginLock, err = time.ParseDuration(*vals["login-lock"]); err != nil || c.LoginLock < time.Minute {
 		problems = append(problems, "--login-lock: want a duration of at least 1m, such as 15m")

@@ -51,7 +51,7 @@ func TestParse_LoginLock(t *testing.T) {
 	if err != nil || c.LoginFailures != 3 || c.LoginLock.String() != "1h0m0s" {
 		t.Fatalf("Parse = %+v, %v", c, err)
 	}
-	for _, bad := range [][]string{{"--login-failures", "0"}, {"--login-failures", "x"}, {"--login-lock", "10s"}} {
+	for _, bad := range [][]string{{"--login-failures", "0"}, {"--login-failures", "x"}, {"--login-lock", "10s"}, {"--login-per-address", "0"}} {
 		if _, _, err := config.Parse(bad, noenv, io.Discard); err == nil {
 			t.Errorf("Parse(%v) accepted", bad)
 		}

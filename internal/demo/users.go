@@ -23,9 +23,9 @@ func person(cf, given, family, born, place, sex, addr, cap, city, prov string) i
 		Sex: sex, Address: addr, Postcode: cap, Municipality: city, Province: prov}
 }
 
-// Users are the demo accounts: citizens, a doctor (also a citizen), office
-// staff, a contact-centre operator, a patronato operator and an
-// administrator. People and codici fiscali are invented, with valid check
+// Users are the demo accounts: citizens, a doctor (also a citizen), a
+// contact-centre operator, a patronato operator, an administrator and
+// staff of every role. People and codici fiscali are invented, with valid check
 // characters.
 var Users = []User{
 	{person("RSSMRA56L12H501D", "Mario", "Rossi", "1956-07-12", "Roma", "M", "Via Appia Nuova 120", "00183", "Roma", "RM"),
@@ -44,6 +44,23 @@ var Users = []User{
 		"N4K6AFA6FNRHCTYK", []identity.Grant{{Role: identity.RoleIntermediary, Scope: "PAT-TO-001"}}},
 	{person("GLLSRA85T50H501Q", "Sara", "Galli", "1985-12-10", "Roma", "F", "Via Cassia 900", "00189", "Roma", "RM"),
 		"AW9JQ8JUF4LJV42K", []identity.Grant{{Role: identity.RoleAdmin}}},
+	// Staff of every role, for the two fully populated demo offices (Roma
+	// RM01, Milano MI01) and their health authorities. A regional role's
+	// scope is the regional office's code.
+	{p("Chiara", "Colombo", "1982-05-19", "F205", "Milano", "F", "Via Larga 12", "20122", "Milano", "MI"),
+		"VSZFNCUWP6JJJFGN", []identity.Grant{{Role: identity.RoleOffice, Scope: "MI01"}}},
+	{p("Andrea", "Romano", "1971-10-04", "H501", "Roma", "M", "Via Merulana 70", "00185", "Roma", "RM"),
+		"HFQL6784YKFLV5R8", []identity.Grant{{Role: identity.RoleMedicalCentre, Scope: "RM01"}}},
+	{p("Federica", "Sala", "1976-03-23", "F205", "Milano", "F", "Via Solferino 30", "20121", "Milano", "MI"),
+		"PHMG38VLB5PSTGJV", []identity.Grant{{Role: identity.RoleMedicalCentre, Scope: "MI01"}}},
+	{p("Enrico", "Santoro", "1964-12-15", "H501", "Roma", "M", "Viale Parioli 40", "00197", "Roma", "RM"),
+		"APYT54P5GW8D7W2Q", []identity.Grant{{Role: identity.RoleChiefBoard}}},
+	{p("Silvia", "Marchetti", "1973-07-08", "H501", "Roma", "F", "Via Po 25", "00198", "Roma", "RM"),
+		"XXF4P9A4EB3FRX23", []identity.Grant{{Role: identity.RoleRegional, Scope: "DR-LAZ"}}},
+	{p("Luca", "Pellegrini", "1978-02-27", "H501", "Roma", "M", "Via Tiburtina 12", "00185", "Roma", "RM"),
+		"C4897EST2YWVZ4X8", []identity.Grant{{Role: identity.RoleASL, Scope: "ASL-RM1"}}},
+	{p("Marta", "Rizzo", "1981-09-12", "F205", "Milano", "F", "Via Ravenna 8", "20139", "Milano", "MI"),
+		"ZMGPWLY8W245TU9J", []identity.Grant{{Role: identity.RoleASL, Scope: "ATS-MI"}}},
 }
 
 const usersMetaKey = "demo_users_loaded_at"

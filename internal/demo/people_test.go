@@ -1,0 +1,128 @@
+package demo_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sportello/sportello/internal/codicefiscale"
+	"github.com/sportello/sportello/internal/demo"
+	"github.com/sportello/sportello/internal/store"
+	"github.com/sportello/sportello/internal/store/storetest"
+)
+
+// REQ RULE-1 RULE-2 RULE-3 RULE-4 RULE-5 RULE-6 RULE-7: the demo people
+// cover every case of the entitlement rules, with both outcomes where a
+// rule has two, and their registry records are valid imports that load on
+// both engines and read back whole.
+func TestCases(t *testing.T) {
+	outcomes := map[string]map[string]bool{}
+	seen := map[string]bool{}
+	for _, u := range demo.Users {
+		seen[u.Person.FiscalCode] = true
+	}
+	y := time.Now().Year()
+	for _, c := range demo.Cases {
+		cf := c.Person.FiscalCode
+		if seen[cf] {
+			t.Errorf("%s (%s %s) is used twice", cf, c.Person.GivenName, c.Person.FamilyName)
+		}
+		seen[cf] = true
+		d, err := codicefiscale.Decode(cf, time.Now())
+		if err != nil || d.BirthDate.Format("2006-01-02") != c.Person.BirthDate || d.Female != (c.Person.Sex == "F") {
+			t.Errorf("%s does not match %+v: %+v, %v", cf, c.Person, d, err)
+		}
+		if c.Expect != "entitled" && c.Expect != "excluded" {
+			t.Errorf("%s: outcome %q", cf, c.Expect)
+		}
+		for _, r := range strings.Fields(c.Rule) {
+			if outcomes[r] == nil {
+				outcomes[r] = map[string]bool{}
+			}
+			outcomes[r][c.Expect] = true
+		}
+		f := c.Facts(y)
+		for i := range f.Contributions {
+			if err := f.Contributions[i].Validate(); err != nil {
+				t.Errorf("%s contribution %d: %v", cf, i, err)
+			}
+		}
+		for i := range f.Pensions {
+			if err := f.Pensions[i].Validate(); err != nil {
+				t.Errorf("%s pension %d: %v", cf, i, err)
+			}
+		}
+		for i := range f.Employments {
+			if err := f.Employments[i].Validate(); err != nil {
+				t.Errorf("%s employment %d: %v", cf, i, err)
+			}
+		}
+		for i := range f.SSNCures {
+			if err := f.SSNCures[i].Validate(); err != nil {
+				t.Errorf("%s SSN cure %d: %v", cf, i, err)
+			}
+		}
+	}
+	for _, r := range []string{"RULE-1", "RULE-2", "RULE-3", "RULE-5", "RULE-6"} {
+		if !outcomes[r]["entitled"] || !outcomes[r]["excluded"] {
+			t.Errorf("%s: demo cases cover %v; want both outcomes", r, outcomes[r])
+		}
+	}
+	for _, r := range []string{"RULE-4", "RULE-7"} {
+		if !outcomes[r]["excluded"] {
+			t.Errorf("%s has no demo case", r)
+		}
+	}
+	if len(demo.Cases) < 20 {
+		t.Errorf("%d demo people; the issue asks for about twenty", len(demo.Cases))
+	}
+}
+
+// REQ RULE-4: the demo people and their records load once on both engines
+// and the registries give them back.
+func TestLoadCases(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		db := tg.New(t, store.Options{})
+		if ok, err := demo.LoadCases(ctx, db); err != nil || !ok {
+			t.Fatalf("LoadCases = %v, %v", ok, err)
+		}
+		if ok, err := demo.LoadCases(ctx, db); err != nil || ok {
+			t.Fatalf("second LoadCases = %v, %v; want nothing done", ok, err)
+		}
+		y := time.Now().Year()
+		for _, c := range demo.Cases {
+			got, err := db.FactsOf(ctx, c.Person.FiscalCode)
+			want := c.Facts(y)
+			if err != nil || len(got.Contributions) != len(want.Contributions) || len(got.Pensions) != len(want.Pensions) ||
+				len(got.Employments) != len(want.Employments) || len(got.SSNCures) != len(want.SSNCures) {
+				t.Errorf("%s: facts = %+v, %v; want %+v", c.Person.FiscalCode, got, err, want)
+			}
+		}
+		var ssn bool
+		for _, c := range demo.Cases {
+			f, _ := db.FactsOf(ctx, c.Person.FiscalCode)
+			for _, s := range f.SSNCures {
+				ssn = ssn || s.Year == y
+			}
+		}
+		if !ssn {
+			t.Error("no demo person has spa cures from the health service this year")
+		}
+	})
+}
+
+// docs/DEMO.md lists every demo person, so that a tester can find them.
+func TestCasesDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/DEMO.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range demo.Cases {
+		if !strings.Contains(string(doc), c.Person.FiscalCode) {
+			t.Errorf("docs/DEMO.md does not list %s (%s %s)", c.Person.FiscalCode, c.Person.GivenName, c.Person.FamilyName)
+		}
+	}
+}
