@@ -235,6 +235,7 @@ func TestBrowser_PagesAccessible(t *testing.T) {
 		{"/informazioni/invalidita-civile", "info-inv"},
 		{"/privacy", "privacy"},
 		{"/accessibilita", "accessibility"},
+		{"/note-legali", "legal"},
 		{"/esempi", "examples"},
 		{"/esempi/domanda", "question"},
 		{"/esempi/registro", "register-empty"},
@@ -253,6 +254,7 @@ func TestBrowser_PagesAccessible(t *testing.T) {
 	b.visit(base+"/informazioni/invalidita-civile", "info-inv-en")
 	b.visit(base+"/privacy", "privacy-en")
 	b.visit(base+"/accessibilita", "accessibility-en")
+	b.visit(base+"/note-legali", "legal-en")
 	b.visit(base+"/esempi/domanda", "question-en")
 }
 

@@ -42,6 +42,7 @@ func publicPages(t *testing.T, h *harness, lang string) []*page {
 		{"/informazioni/invalidita-civile", http.StatusOK},
 		{"/privacy", http.StatusOK},
 		{"/accessibilita", http.StatusOK},
+		{"/note-legali", http.StatusOK},
 		{"/esempi", http.StatusOK},
 		{"/esempi/registro", http.StatusOK},
 		{"/pagina-che-non-esiste", http.StatusNotFound},

@@ -11,6 +11,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /informazioni/invalidita-civile", s.content("invalidita-civile", "page.inv.title"))
 	mux.HandleFunc("GET /privacy", s.content("privacy", "page.privacy.title"))
 	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title"))
+	mux.HandleFunc("GET /note-legali", s.content("note-legali", "page.legal.title"))
 	mux.HandleFunc("GET /lingua/{lang}", s.switchLang)
 	mux.HandleFunc("POST /sessione/rinnova", s.renewForm)
 
