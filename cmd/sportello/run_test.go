@@ -362,7 +362,7 @@ func TestRun_ImportOffices(t *testing.T) {
 	dir := t.TempDir()
 	e := env("SPORTELLO_DB", dir+"/s.db")
 	runCmd(t, e, "migrate")
-	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,province\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
+	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,territorio\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "uffici e aziende sanitarie: 1 importati") {
 		t.Fatalf("import uffici = %q, %v", out, err)
 	}
@@ -372,10 +372,10 @@ func TestRun_ImportOffices(t *testing.T) {
 	}
 	o, err := loadOffices(t.Context(), db)
 	db.Close()
-	if err != nil || len(o.All()) != 1 || len(o.ForProvince("sede", "NA")) != 1 {
+	if err != nil || len(o.All()) != 1 || len(o.ForPlace("sede", "NA", "F839")) != 1 {
 		t.Fatalf("loadOffices after import = %+v, %v; want the imported Napoli office only", o, err)
 	}
-	os.WriteFile(dir+"/bad.csv", []byte("tipo,codice,nome,regione,province\nfarmacia,X,Y,Z,NA\n"), 0o644)
+	os.WriteFile(dir+"/bad.csv", []byte("tipo,codice,nome,regione,territorio\nfarmacia,X,Y,Z,NA\n"), 0o644)
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
 		t.Fatalf("bad offices file = %q, %v", out, err)
 	}

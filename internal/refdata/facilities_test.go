@@ -36,8 +36,8 @@ func TestFacilities(t *testing.T) {
 	}
 }
 
-// REQ CBTW-3: every embedded facility stands in a real comune of its
-// province and region, so that the list shows the right place.
+// REQ CBTW-3 CBT-7: every embedded facility stands in a real comune of its
+// province and region, and every comune an office or ASL serves exists.
 func TestFacilities_PlacesExist(t *testing.T) {
 	places, err := comuni.Load()
 	if errors.Is(err, comuni.ErrNotBuilt) && os.Getenv("CI") != "true" {
@@ -50,6 +50,13 @@ func TestFacilities_PlacesExist(t *testing.T) {
 		p, ok := places.ByCodeAny(x.Comune)
 		if !ok || p.Province != x.Province || p.Region != x.Region {
 			t.Errorf("%s: comune %s = %+v, %v; want province %s, region %s", x.Code, x.Comune, p, ok, x.Province, x.Region)
+		}
+	}
+	for _, of := range refdata.DefaultOffices().All() {
+		for _, c := range of.Comuni {
+			if p, ok := places.ByCodeAny(c); !ok || p.Region != of.Region {
+				t.Errorf("office %s: comune %s = %+v, %v; want one of %s", of.Code, c, p, ok, of.Region)
+			}
 		}
 	}
 }

@@ -10,13 +10,21 @@ import (
 )
 
 // Office is an office of the agency or a health authority, with the
-// provinces it serves.
+// territory it serves: whole provinces, single comuni, or both.
 type Office struct {
 	Kind      string // "sede" (provincial office), "regionale", "asl"
 	Code      string
 	Name      string
 	Region    string
-	Provinces []string // province codes served; empty for regional offices
+	Provinces []string // province codes (sigle) served whole
+	Comuni    []string // codici catastali of comuni served outside those provinces
+}
+
+// Serves reports whether the office's territory includes a comune (by
+// codice catastale) of a province.
+func (of Office) Serves(province, comune string) bool {
+	return slices.Contains(of.Provinces, strings.ToUpper(province)) ||
+		(comune != "" && slices.Contains(of.Comuni, strings.ToUpper(comune)))
 }
 
 // Offices is a table of offices and health authorities.
@@ -38,11 +46,14 @@ func DefaultOffices() *Offices {
 	return o
 }
 
-// ReadOffices reads the import format: CSV with the header
-// tipo,codice,nome,regione,province (province codes separated by spaces),
-// lines starting with # ignored.
+// OfficesHeader is the header of the import format.
+const OfficesHeader = "tipo,codice,nome,regione,territorio"
+
+// ReadOffices reads the import format (OfficesHeader): territorio lists,
+// separated by spaces, province sigle (RM) and codici catastali of single
+// comuni (H501); lines starting with # are ignored.
 func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
-	rows, bad, err := readRows(r, "tipo,codice,nome,regione,province")
+	rows, bad, err := readRows(r, OfficesHeader)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,16 +61,29 @@ func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
 	seen := map[string]bool{}
 	for _, rw := range rows {
 		rec, line := rw.rec, rw.line
-		of := Office{Kind: rec[0], Code: rec[1], Name: rec[2], Region: rec[3], Provinces: strings.Fields(strings.ToUpper(rec[4]))}
+		of := Office{Kind: rec[0], Code: rec[1], Name: rec[2], Region: rec[3]}
+		var wrong string
+		for _, t := range strings.Fields(strings.ToUpper(rec[4])) {
+			switch {
+			case len(t) == 2 && t[0] >= 'A' && t[0] <= 'Z' && t[1] >= 'A' && t[1] <= 'Z':
+				of.Provinces = append(of.Provinces, t)
+			case isBelfiore(t):
+				of.Comuni = append(of.Comuni, t)
+			default:
+				wrong = t
+			}
+		}
 		switch {
+		case wrong != "":
+			bad = append(bad, RowError{line, fmt.Sprintf("territorio: %q non è né la sigla di una provincia (RM) né il codice catastale di un comune (H501)", wrong)})
 		case !slices.Contains([]string{"sede", "regionale", "asl"}, of.Kind):
 			bad = append(bad, RowError{line, fmt.Sprintf("tipo %q sconosciuto (sede, regionale, asl)", of.Kind)})
 		case of.Code == "" || of.Name == "" || of.Region == "":
 			bad = append(bad, RowError{line, "codice, nome e regione sono obbligatori"})
 		case seen[of.Code]:
 			bad = append(bad, RowError{line, fmt.Sprintf("codice %s ripetuto", of.Code)})
-		case of.Kind != "regionale" && len(of.Provinces) == 0:
-			bad = append(bad, RowError{line, "indicare le province servite"})
+		case of.Kind != "regionale" && len(of.Provinces)+len(of.Comuni) == 0:
+			bad = append(bad, RowError{line, "indicare il territorio servito: province o comuni"})
 		default:
 			seen[of.Code] = true
 			o.list = append(o.list, of)
@@ -68,12 +92,15 @@ func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
 	return o, sortRowErrors(bad), nil
 }
 
-// ForProvince returns the offices of a kind serving a province, in file
-// order: CBT-4 proposes them, from the domicile or residence.
-func (o *Offices) ForProvince(kind, province string) []Office {
+// ForPlace returns the offices of a kind whose territory includes a comune
+// (codice catastale, may be empty) of a province, in file order: CBT-4
+// proposes the offices from the domicile or residence, CBT-7 the health
+// authorities. A large city can have several (Roma's ASLs split it by
+// district): the user chooses among them.
+func (o *Offices) ForPlace(kind, province, comune string) []Office {
 	var out []Office
 	for _, of := range o.list {
-		if of.Kind == kind && slices.Contains(of.Provinces, strings.ToUpper(province)) {
+		if of.Kind == kind && of.Serves(province, comune) {
 			out = append(out, of)
 		}
 	}
