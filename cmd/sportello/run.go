@@ -87,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importReference(ctx, cfg, log, cmd[2], stdout, officesTable)
 	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "stabilimenti":
 		return importReference(ctx, cfg, log, cmd[2], stdout, facilitiesTable)
+	case len(cmd) == 3 && cmd[0] == "import" && cmd[1] == "stagioni":
+		return importReference(ctx, cfg, log, cmd[2], stdout, seasonsTable)
 	case len(cmd) == 3 && cmd[0] == "import":
 		return importFile(ctx, cfg, log, cmd[1], cmd[2], stdout, stderr)
 	}
@@ -266,6 +268,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		log.Warn("stabilimenti", "err", err)
 	} else {
 		log.Info("spa facilities loaded", "facilities", len(facilities.All()))
+	}
+	if seasons, err := loadSeasons(ctx, db); err != nil {
+		log.Warn("stagioni", "err", err)
+	} else {
+		log.Info("spa seasons loaded", "years set", seasons.Years())
 	}
 
 	secret := cfg.Secret
@@ -622,6 +629,29 @@ var facilitiesTable = refTable{key: "stabilimenti_csv", what: "stabilimenti term
 		}
 		return len(f.All()), bad, warn, nil
 	}}
+
+var seasonsTable = refTable{key: "stagioni_csv", what: "stagioni termali",
+	check: func(_ context.Context, _ *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+		s, bad, err := refdata.ReadSeasons(bytes.NewReader(b))
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return s.Years(), bad, nil, nil
+	}}
+
+// loadSeasons returns the season dates set with `sportello import
+// stagioni`; years not set get the default season.
+func loadSeasons(ctx context.Context, db *store.DB) (*refdata.Seasons, error) {
+	s, err := db.Meta(ctx, seasonsTable.key)
+	if err != nil || s == "" {
+		return &refdata.Seasons{}, err
+	}
+	seasons, bad, err := refdata.ReadSeasons(strings.NewReader(s))
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("stored seasons table: %d bad rows", len(bad))
+	}
+	return seasons, err
+}
 
 // importReference replaces an embedded reference table with a file; a
 // file with any bad row is refused whole, so that a partial table never

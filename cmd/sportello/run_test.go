@@ -415,6 +415,31 @@ func TestRun_ImportFacilities(t *testing.T) {
 	}
 }
 
+// REQ RULE-9: the season dates the agency sets replace the default for
+// their year.
+func TestRun_ImportSeasons(t *testing.T) {
+	dir := t.TempDir()
+	e := env("SPORTELLO_DB", dir+"/s.db")
+	runCmd(t, e, "migrate")
+	os.WriteFile(dir+"/s.csv", []byte("anno,inizio,fine\n2027,2027-04-05,2027-11-27\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "stagioni", dir+"/s.csv"); err != nil || !strings.Contains(out, "stagioni termali: 1 importati") {
+		t.Fatalf("import stagioni = %q, %v", out, err)
+	}
+	os.WriteFile(dir+"/bad.csv", []byte("anno,inizio,fine\n2027,2027-11-27,2027-04-05\n"), 0o644)
+	if out, err := runCmd(t, e, "import", "stagioni", dir+"/bad.csv"); exitCode(err) != 1 || !strings.Contains(out, "riga 2") {
+		t.Fatalf("bad seasons file = %q, %v", out, err)
+	}
+	db, err := openStore(t.Context(), config.Config{DB: dir + "/s.db"}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := loadSeasons(t.Context(), db)
+	if err != nil || s.Season(2027).Start.Format("2006-01-02") != "2027-04-05" {
+		t.Fatalf("loadSeasons = %+v, %v; want the imported 2027 season", s, err)
+	}
+}
+
 // comuniBuilt reports whether the generated comuni table is embedded
 // (make test generates it; a bare `go test` may not have).
 func comuniBuilt() (*comuni.Table, bool) {

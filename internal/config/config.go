@@ -53,7 +53,7 @@ Commands:
   demo           load demo data into an empty database
   audit verify   check the audit chain; exit status 1 names the first bad entry
   import KIND FILE  load a registry extract (CSV): persone, contributi, pensioni, rapporti, cure_ssn;
-                 or reference data: comuni, uffici, stabilimenti
+                 or reference data: comuni, uffici, stabilimenti, stagioni
   version        print the version
 
 Flags (each also read from the environment variable shown):

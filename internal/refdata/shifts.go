@@ -1,7 +1,10 @@
 // Package refdata holds reference data the rules and forms need: the spa
-// treatment shift calendar (RULE-9) and the cure catalogue behind the
-// cascading menu (CBT-6). Comuni, offices, health authorities and
-// facilities come with the registries (issue 5, in progress).
+// treatment seasons and shift calendar (RULE-9), the cure catalogue behind
+// the cascading menu (CBT-6), the offices and health authorities with their
+// territories (CBT-4, CBT-7) and the spa facilities (CBTW-3). Tables ship
+// embedded (partial, labelled datasets where no complete public list
+// reaches the project) and are replaced by `sportello import`. Comuni live
+// in package comuni.
 package refdata
 
 import (
