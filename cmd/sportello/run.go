@@ -493,7 +493,12 @@ func importFile(ctx context.Context, cfg config.Config, log *slog.Logger, kind, 
 			fmt.Fprintf(stderr, "\rImportazione %s: %s %3d%%", kind, bar, pct)
 		}
 	}
-	rep, err := importer.Run(ctx, db, kind, f, progress)
+	places, perr := loadComuni(ctx, db)
+	if perr != nil {
+		places = nil
+		fmt.Fprintf(stderr, "Tabella dei comuni non disponibile (%v): luoghi non verificati.\n", perr)
+	}
+	rep, err := importer.RunOptions(ctx, db, kind, f, importer.Options{Progress: progress, Places: places})
 	if size > 0 {
 		fmt.Fprintln(stderr)
 	}
@@ -505,6 +510,16 @@ func importFile(ctx context.Context, cfg config.Config, log *slog.Logger, kind, 
 		len(rep.Rejected), elapsed.Round(time.Millisecond), float64(rep.Rows)/max(elapsed.Seconds(), 1e-9))
 	for _, r := range rep.Rejected {
 		fmt.Fprintf(stdout, "  riga %d: %s\n", r.Line, r.Reason)
+	}
+	if n := len(rep.Warnings); n > 0 {
+		fmt.Fprintf(stdout, "%d avvisi su righe importate (da verificare):\n", n)
+		const shown = 100
+		for _, w := range rep.Warnings[:min(n, shown)] {
+			fmt.Fprintf(stdout, "  riga %d: attenzione: %s\n", w.Line, w.Reason)
+		}
+		if n > shown {
+			fmt.Fprintf(stdout, "  … e altri %d\n", n-shown)
+		}
 	}
 	if rep.Imported == 0 && rep.Rows > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("no row of %s could be imported", path)}

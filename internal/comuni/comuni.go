@@ -55,17 +55,38 @@ func (p Place) Suppressed() bool { return !p.To.IsZero() }
 // Table is an immutable set of places, sorted by Belfiore code and start.
 type Table struct {
 	places []Place
-	folded []string // fold(Name), parallel to places
+	folded []string         // fold(Name), parallel to places
+	byName map[string][]int // fold(Name) → indexes into places
 }
 
 // newTable sorts places and builds the search keys.
 func newTable(places []Place) *Table {
 	slices.SortStableFunc(places, comparePlaces)
 	t := &Table{places: places, folded: make([]string, len(places))}
+	t.byName = make(map[string][]int, len(places))
 	for i, p := range places {
 		t.folded[i] = fold(p.Name)
+		t.byName[t.folded[i]] = append(t.byName[t.folded[i]], i)
 	}
 	return t
+}
+
+// Named returns the place with exactly this name (compared without case,
+// accents or apostrophe style) in a province (sigla; empty: any), valid on
+// day on (zero: any day). Several comuni share a name across provinces
+// (Samone, Castro, …): give the province to tell them apart. Unlike
+// Search it is a map lookup, for checking many records.
+func (t *Table) Named(name, province string, on time.Time) (Place, bool) {
+	if t == nil {
+		return Place{}, false
+	}
+	for _, i := range t.byName[fold(name)] {
+		p := t.places[i]
+		if (province == "" || strings.EqualFold(p.Province, province)) && (on.IsZero() || p.ValidOn(on)) {
+			return p, true
+		}
+	}
+	return Place{}, false
 }
 
 func comparePlaces(a, b Place) int {

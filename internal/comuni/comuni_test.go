@@ -184,3 +184,25 @@ func TestLoad_Spelling(t *testing.T) {
 		t.Errorf("F436 spelled %q, want Monte di Mezzodì", p.Name)
 	}
 }
+
+// Named finds a comune by exact name in its province, whatever the
+// accents and case, and tells same-name comuni apart.
+func TestNamed(t *testing.T) {
+	tab := embedded(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if p, ok := tab.Named("forli", "FC", now); !ok || p.Belfiore != "D704" {
+		t.Errorf(`Named("forli", "FC") = %+v, %v; want Forlì D704`, p, ok)
+	}
+	if _, ok := tab.Named("Roma", "MI", now); ok {
+		t.Error("Roma found in the province of Milano")
+	}
+	if _, ok := tab.Named("Abetone", "PT", now); ok {
+		t.Error("Abetone (suppressed in 2017) found as existing in 2026")
+	}
+	if p, ok := tab.Named("Abetone", "PT", time.Time{}); !ok || p.Belfiore != "A012" {
+		t.Errorf("Abetone on any day = %+v, %v", p, ok)
+	}
+	if _, ok := tab.Named("Forlimpopol", "", time.Time{}); ok {
+		t.Error("a prefix matched: Named must be exact")
+	}
+}

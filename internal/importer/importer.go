@@ -15,7 +15,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/sportello/sportello/internal/codicefiscale"
+	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/registry"
 	"github.com/sportello/sportello/internal/store"
@@ -28,6 +31,9 @@ type Kind struct {
 	Columns []string // required header columns, in any order
 	parse   func(row map[string]string) (any, error)
 	save    func(ctx context.Context, tx *store.Tx, rows []any) error
+	// check, if set, returns warnings about a good row that do not stop
+	// its import (facts the comuni table cannot confirm).
+	check func(v any, places *comuni.Table) []string
 }
 
 // Kinds lists the importable extracts.
@@ -50,6 +56,7 @@ var Kinds = map[string]Kind{
 			}
 			return nil
 		},
+		check: checkPersonPlaces,
 	},
 	"contributi": {
 		Name: "contributi", Label: "estratto contributivo",
@@ -156,6 +163,17 @@ type Report struct {
 	Rows     int // data rows read
 	Imported int
 	Rejected []RowError
+	Warnings []RowError // imported rows with facts to verify
+}
+
+// Options tune an import.
+type Options struct {
+	// Progress, if set, is called after each batch with the bytes read.
+	Progress func(bytesRead int64)
+	// Places, if set, is the comuni table the rows' places are checked
+	// against: a place it does not know is a warning, not a rejection
+	// (the table may be older than the extract).
+	Places *comuni.Table
 }
 
 // BatchSize is how many good rows go into one transaction.
@@ -166,6 +184,12 @@ const BatchSize = 1000
 // the bytes read so far. A file that cannot be read at all (missing
 // columns, not CSV) is an error; bad rows are not: they are reported.
 func Run(ctx context.Context, db *store.DB, kind string, r io.Reader, progress func(bytesRead int64)) (Report, error) {
+	return RunOptions(ctx, db, kind, r, Options{Progress: progress})
+}
+
+// RunOptions is Run with options.
+func RunOptions(ctx context.Context, db *store.DB, kind string, r io.Reader, opt Options) (Report, error) {
+	progress := opt.Progress
 	k, ok := Kinds[kind]
 	if !ok {
 		names := make([]string, 0, len(Kinds))
@@ -248,6 +272,11 @@ func Run(ctx context.Context, db *store.DB, kind string, r io.Reader, progress f
 			rep.Rejected = append(rep.Rejected, RowError{Line: line, Reason: err.Error()})
 			continue
 		}
+		if k.check != nil && opt.Places != nil {
+			for _, w := range k.check(v, opt.Places) {
+				rep.Warnings = append(rep.Warnings, RowError{Line: line, Reason: w})
+			}
+		}
 		batch = append(batch, v)
 		if len(batch) >= BatchSize {
 			if err := flush(); err != nil {
@@ -291,4 +320,27 @@ func validatePerson(p *identity.Person) error {
 	}
 	p.BirthDate = born
 	return nil
+}
+
+// checkPersonPlaces compares a person's record with the comuni table and
+// with the codice fiscale: the birthplace the code names must be known, the
+// comune of residence must exist today in the province given, and the code
+// must agree with the birth date and sex. Mismatches are warnings: the
+// registry is the authority, and the office verifies them.
+func checkPersonPlaces(v any, places *comuni.Table) []string {
+	p := v.(identity.Person)
+	var warn []string
+	born, _ := time.ParseInLocation("2006-01-02", p.BirthDate, time.UTC)
+	if d, err := codicefiscale.Decode(p.FiscalCode, born.AddDate(0, 0, 1)); err == nil {
+		if !d.BirthDate.Equal(born) || d.Female != (p.Sex == "F") {
+			warn = append(warn, fmt.Sprintf("il codice fiscale %s non corrisponde alla data di nascita o al sesso", p.FiscalCode))
+		}
+		if _, ok := places.ByCodeAny(d.Place); !ok {
+			warn = append(warn, fmt.Sprintf("il luogo di nascita del codice fiscale (%s) non è nella tabella dei comuni", d.Place))
+		}
+	}
+	if _, ok := places.Named(p.Municipality, p.Province, time.Now()); !ok {
+		warn = append(warn, fmt.Sprintf("il comune di residenza %q non risulta in provincia di %s", p.Municipality, p.Province))
+	}
+	return warn
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/codicefiscale"
+	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/importer"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
@@ -139,6 +140,46 @@ func TestRun_OtherRegistries(t *testing.T) {
 		if err != nil || len(f.Pensions) != 1 || f.Pensions[0].Kind != "invalidity_definitive" || len(f.Employments) != 1 ||
 			f.Employments[0].EmployerType != "poste" || len(f.SSNCures) != 1 || f.SSNCures[0].Year != 2026 {
 			t.Fatalf("facts = %+v, %v", f, err)
+		}
+	})
+}
+
+// REQ CBT-4: places in a person extract are checked against the comuni
+// table and the codice fiscale; what cannot be confirmed is imported with a
+// warning naming the line and the fact, never silently and never lost.
+func TestRun_PersonPlaces(t *testing.T) {
+	places, _, err := comuni.ReadCSV(strings.NewReader("belfiore,istat,nome,provincia,regione,dal,al,stato\n" +
+		"H501,058091,Roma,RM,Lazio,1871-01-15,,comune\nF205,015146,Milano,MI,Lombardia,1861-03-17,,comune\n" +
+		"L219,001272,Torino,TO,Piemonte,1861-03-17,,comune\n" +
+		"A012,,Abetone,PT,Toscana,1936-07-26,2017-01-01,comune\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abroad, _ := codicefiscale.Compute(codicefiscale.Person{FamilyName: "Neri", GivenName: "Ada", Female: true,
+		BirthDate: time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC), Place: "Z999"})
+	file := "codice_fiscale,nome,cognome,data_nascita,luogo_nascita,sesso,indirizzo,cap,comune,provincia\n" +
+		"RSSMRA56L12H501D,Mario,Rossi,1956-07-12,Roma,M,Via Appia 1,00183,Roma,RM\n" + // line 2: fine
+		"VRDGNN60B45F205Y,Giovanna,Verdi,1960-02-06,Milano,F,Via Padova 1,20127,Milano,MI\n" + // 3: date differs from the code
+		abroad + ",Ada,Neri,1970-01-02,Estero,F,Via Po 1,00198,Roma,RM\n" + // 4: birthplace unknown to the table
+		"BNCLGU48D10L219Y,Luigi,Bianchi,1948-04-10,Torino,M,Corso Francia 8,10143,Milano,RM\n" + // 5: Milano is not in RM
+		"MNCGCM50P30A012I,Giacomo,Mancini,1950-09-30,Abetone,M,Via Padova 88,20131,Abetone,PT\n" // 6: lives in a suppressed comune
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		db := tg.New(t, store.Options{})
+		rep, err := importer.RunOptions(context.Background(), db, "persone", strings.NewReader(file), importer.Options{Places: places})
+		if err != nil || rep.Imported != 5 || len(rep.Rejected) != 0 {
+			t.Fatalf("report = %+v, %v; want all 5 imported", rep, err)
+		}
+		want := []struct {
+			line int
+			text string
+		}{{3, "non corrisponde"}, {4, "Z999"}, {5, `"Milano" non risulta in provincia di RM`}, {6, `"Abetone"`}}
+		if len(rep.Warnings) != len(want) {
+			t.Fatalf("warnings = %+v", rep.Warnings)
+		}
+		for i, w := range want {
+			if rep.Warnings[i].Line != w.line || !strings.Contains(rep.Warnings[i].Reason, w.text) {
+				t.Errorf("warning %d = %+v; want line %d with %q", i, rep.Warnings[i], w.line, w.text)
+			}
 		}
 	})
 }
