@@ -52,7 +52,7 @@ Commands:
   migrate        bring the database schema up to date
   demo           load demo data into an empty database
   audit verify   check the audit chain; exit status 1 names the first bad entry
-  import KIND FILE  load a registry extract (CSV): persone, contributi, pensioni, rapporti, cure_ssn;
+  import KIND FILE  load a registry extract (CSV): persone, contributi, pensioni, rapporti, cure_ssn, cicli;
                  or reference data: comuni, uffici, stabilimenti, stagioni
   version        print the version
 

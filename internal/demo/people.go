@@ -14,14 +14,14 @@ import (
 )
 
 // Case is a demo person with registry records that make one case of the
-// spa-treatment entitlement rules (RULE-1…RULE-7). Expect is the outcome the
+// spa-treatment entitlement rules (RULE-1…RULE-7, RULE-10). Expect is the outcome the
 // rules must give for an application in the year of loading; the
 // entitlement checks use these people as fixtures.
 type Case struct {
 	Person identity.Person
 	What   string // the case, in English, as docs/DEMO.md lists it
 	Rule   string // the requirement the case exercises
-	Expect string // "entitled" or "excluded"
+	Expect string // "entitled", "excluded", or "exceptional" (RULE-10: only on the medical centre's and the chief board's opinion)
 	facts  func(y int) registry.Facts
 }
 
@@ -192,6 +192,14 @@ var Cases = []Case{
 		}},
 	{p("Juan", "Rodriguez", "1975-02-17", "Z600", "Argentina", "M", "Via dei Volsci 10", "00185", "Roma", "RM"),
 		"born abroad (Argentina); private employee", "RULE-1 RULE-2", "entitled", employee(2003)},
+	{p("Ornella", "Bellini", "1961-04-16", "H501", "Roma", "F", "Via Appia Pignatelli 30", "00178", "Roma", "RM"),
+		"private employee who had five spa cycles in the last five years: a sixth is exceptional", "RULE-10", "exceptional", func(y int) registry.Facts {
+			f := employee(1988)(y)
+			for year := y - 5; year < y; year++ {
+				f.PastCycles = append(f.PastCycles, registry.PastCycle{Year: year, Pathology: "reumoartropatica"})
+			}
+			return f
+		}},
 	{p("Sofia", "Ricci", "2015-03-08", "H501", "Roma", "F", "Via Appia Nuova 500", "00179", "Roma", "RM"),
 		"a minor (civil invalidity for minors; no contributions)", "RULE-1", "excluded", func(int) registry.Facts { return registry.Facts{} }},
 }
@@ -223,6 +231,9 @@ func LoadCases(ctx context.Context, db *store.DB) (bool, error) {
 			if err := tx.UpsertSSNCures(ctx, f.SSNCures); err != nil {
 				return err
 			}
+			if err := tx.UpsertPastCycles(ctx, f.PastCycles); err != nil {
+				return err
+			}
 		}
 		if err := tx.Audit(audit.Entry{Actor: "system:demo", Channel: history.ChannelSystem, Action: "registry.import",
 			Subject: "demo", Detail: fmt.Sprintf(`{"people":%d}`, len(Cases))}); err != nil {
@@ -249,6 +260,9 @@ func (c Case) Facts(y int) registry.Facts {
 	}
 	for i := range f.SSNCures {
 		f.SSNCures[i].FiscalCode = cf
+	}
+	for i := range f.PastCycles {
+		f.PastCycles[i].FiscalCode = cf
 	}
 	return f
 }

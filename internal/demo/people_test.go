@@ -13,7 +13,7 @@ import (
 	"github.com/sportello/sportello/internal/store/storetest"
 )
 
-// REQ RULE-1 RULE-2 RULE-3 RULE-4 RULE-5 RULE-6 RULE-7: the demo people
+// REQ RULE-1 RULE-2 RULE-3 RULE-4 RULE-5 RULE-6 RULE-7 RULE-10: the demo people
 // cover every case of the entitlement rules, with both outcomes where a
 // rule has two, and their registry records are valid imports that load on
 // both engines and read back whole.
@@ -34,7 +34,7 @@ func TestCases(t *testing.T) {
 		if err != nil || d.BirthDate.Format("2006-01-02") != c.Person.BirthDate || d.Female != (c.Person.Sex == "F") {
 			t.Errorf("%s does not match %+v: %+v, %v", cf, c.Person, d, err)
 		}
-		if c.Expect != "entitled" && c.Expect != "excluded" {
+		if c.Expect != "entitled" && c.Expect != "excluded" && c.Expect != "exceptional" {
 			t.Errorf("%s: outcome %q", cf, c.Expect)
 		}
 		for _, r := range strings.Fields(c.Rule) {
@@ -64,6 +64,11 @@ func TestCases(t *testing.T) {
 				t.Errorf("%s SSN cure %d: %v", cf, i, err)
 			}
 		}
+		for i := range f.PastCycles {
+			if err := f.PastCycles[i].Validate(); err != nil {
+				t.Errorf("%s past cycle %d: %v", cf, i, err)
+			}
+		}
 	}
 	for _, r := range []string{"RULE-1", "RULE-2", "RULE-3", "RULE-5", "RULE-6"} {
 		if !outcomes[r]["entitled"] || !outcomes[r]["excluded"] {
@@ -74,6 +79,9 @@ func TestCases(t *testing.T) {
 		if !outcomes[r]["excluded"] {
 			t.Errorf("%s has no demo case", r)
 		}
+	}
+	if !outcomes["RULE-10"]["exceptional"] {
+		t.Error("RULE-10 has no demo case with five previous cycles")
 	}
 	if len(demo.Cases) < 20 {
 		t.Errorf("%d demo people; the issue asks for about twenty", len(demo.Cases))
@@ -97,7 +105,8 @@ func TestLoadCases(t *testing.T) {
 			got, err := db.FactsOf(ctx, c.Person.FiscalCode)
 			want := c.Facts(y)
 			if err != nil || len(got.Contributions) != len(want.Contributions) || len(got.Pensions) != len(want.Pensions) ||
-				len(got.Employments) != len(want.Employments) || len(got.SSNCures) != len(want.SSNCures) {
+				len(got.Employments) != len(want.Employments) || len(got.SSNCures) != len(want.SSNCures) ||
+				len(got.PastCycles) != len(want.PastCycles) {
 				t.Errorf("%s: facts = %+v, %v; want %+v", c.Person.FiscalCode, got, err, want)
 			}
 		}

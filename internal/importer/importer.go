@@ -119,6 +119,21 @@ var Kinds = map[string]Kind{
 			return tx.UpsertSSNCures(ctx, convert[registry.SSNCure](rows))
 		},
 	},
+	"cicli": {
+		Name: "cicli", Label: "cicli di cure termali concessi negli anni passati",
+		Columns: []string{"codice_fiscale", "anno", "patologia"},
+		parse: func(r map[string]string) (any, error) {
+			c := registry.PastCycle{FiscalCode: r["codice_fiscale"], Pathology: r["patologia"]}
+			var err error
+			if c.Year, err = count(r["anno"]); err != nil {
+				return nil, fmt.Errorf("anno: %w", err)
+			}
+			return c, c.Validate()
+		},
+		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
+			return tx.UpsertPastCycles(ctx, convert[registry.PastCycle](rows))
+		},
+	},
 }
 
 func convert[T any](rows []any) []T {

@@ -130,6 +130,7 @@ func TestRun_OtherRegistries(t *testing.T) {
 			{"pensioni", "codice_fiscale,tipo,decorrenza,cessazione,revocata\nRSSMRA56L12H501D,invalidity_definitive,2020-01-01,,no\nRSSMRA56L12H501D,pension_on_mars,2020-01-01,,no\nRSSMRA56L12H501D,early,2021-01-01,,forse\n", 1, 3},
 			{"rapporti", "codice_fiscale,tipo_datore,attivita,qualifica,dal,al\nRSSMRA56L12H501D,poste,Recapito,Operaio,2000-01-01,\nRSSMRA56L12H501D,private,Commercio,Impiegato,2010-01-01,2009-01-01\n", 1, 3},
 			{"cure_ssn", "codice_fiscale,anno,struttura\nRSSMRA56L12H501D,2026,Terme di Chianciano\nRSSMRA56L12H501D,duemila,Terme\n", 1, 3},
+			{"cicli", "codice_fiscale,anno,patologia\nRSSMRA56L12H501D,2019,reumoartropatica\nRSSMRA56L12H501D,2020,dermatologica\nRSSMRA56L12H501D,2021,Broncopneumopatica\n", 2, 3},
 		} {
 			rep, err := importer.Run(ctx, db, tc.kind, strings.NewReader(tc.file), nil)
 			if err != nil || rep.Imported != tc.imported || len(rep.Rejected) == 0 || rep.Rejected[0].Line != tc.badLine {
@@ -138,7 +139,8 @@ func TestRun_OtherRegistries(t *testing.T) {
 		}
 		f, err := db.FactsOf(ctx, "RSSMRA56L12H501D")
 		if err != nil || len(f.Pensions) != 1 || f.Pensions[0].Kind != "invalidity_definitive" || len(f.Employments) != 1 ||
-			f.Employments[0].EmployerType != "poste" || len(f.SSNCures) != 1 || f.SSNCures[0].Year != 2026 {
+			f.Employments[0].EmployerType != "poste" || len(f.SSNCures) != 1 || f.SSNCures[0].Year != 2026 ||
+			len(f.PastCycles) != 2 || f.PastCycles[1].Pathology != "broncopneumopatica" {
 			t.Fatalf("facts = %+v, %v", f, err)
 		}
 	})

@@ -61,12 +61,21 @@ type SSNCure struct {
 	Facility   string
 }
 
+// PastCycle is a spa-treatment cycle the agency granted in a past year
+// (RULE-10 counts them).
+type PastCycle struct {
+	FiscalCode string
+	Year       int
+	Pathology  string // reumoartropatica or broncopneumopatica
+}
+
 // Facts are what the registries know about a person.
 type Facts struct {
 	Contributions []Contribution
 	Pensions      []Pension
 	Employments   []Employment
 	SSNCures      []SSNCure
+	PastCycles    []PastCycle
 }
 
 // Reader gives a person's facts.
@@ -176,6 +185,22 @@ func (e *Employment) Validate() error {
 	}
 	if e.To != "" && e.To < e.From {
 		return fmt.Errorf("la fine (%s) precede l'inizio (%s)", e.To, e.From)
+	}
+	return nil
+}
+
+// Validate checks a past cycle.
+func (c *PastCycle) Validate() error {
+	var err error
+	if c.FiscalCode, err = checkCF(c.FiscalCode); err != nil {
+		return err
+	}
+	if c.Year < 1990 || c.Year > 2100 {
+		return fmt.Errorf("anno %d non valido", c.Year)
+	}
+	c.Pathology = strings.ToLower(strings.TrimSpace(c.Pathology))
+	if c.Pathology != "reumoartropatica" && c.Pathology != "broncopneumopatica" {
+		return fmt.Errorf("patologia %q sconosciuta (reumoartropatica, broncopneumopatica)", c.Pathology)
 	}
 	return nil
 }

@@ -73,11 +73,20 @@ func (db *DB) FactsOf(ctx context.Context, fiscalCode string) (registry.Facts, e
 	}); err != nil {
 		return f, err
 	}
-	err = db.scanAll(ctx, `SELECT fiscal_code, year, facility FROM ssn_cures WHERE fiscal_code = ? ORDER BY year`, fiscalCode,
+	if err := db.scanAll(ctx, `SELECT fiscal_code, year, facility FROM ssn_cures WHERE fiscal_code = ? ORDER BY year`, fiscalCode,
 		func(r rowScanner) error {
 			var c registry.SSNCure
 			err := r.Scan(&c.FiscalCode, &c.Year, &c.Facility)
 			f.SSNCures = append(f.SSNCures, c)
+			return err
+		}); err != nil {
+		return f, err
+	}
+	err = db.scanAll(ctx, `SELECT fiscal_code, year, pathology FROM past_cycles WHERE fiscal_code = ? ORDER BY year`, fiscalCode,
+		func(r rowScanner) error {
+			var c registry.PastCycle
+			err := r.Scan(&c.FiscalCode, &c.Year, &c.Pathology)
+			f.PastCycles = append(f.PastCycles, c)
 			return err
 		})
 	return f, err
@@ -135,6 +144,18 @@ func (tx *Tx) UpsertSSNCures(ctx context.Context, cs []registry.SSNCure) error {
 		if _, err := tx.exec(ctx, `INSERT INTO ssn_cures (fiscal_code, year, facility) VALUES (?, ?, ?)
 			ON CONFLICT (fiscal_code, year, facility) DO NOTHING`, c.FiscalCode, c.Year, c.Facility); err != nil {
 			return tx.db.storeErr("upsert SSN cure", err)
+		}
+	}
+	return nil
+}
+
+// UpsertPastCycles stores cycles granted in past years, replacing the
+// pathology of a year already known.
+func (tx *Tx) UpsertPastCycles(ctx context.Context, cs []registry.PastCycle) error {
+	for _, c := range cs {
+		if _, err := tx.exec(ctx, `INSERT INTO past_cycles (fiscal_code, year, pathology) VALUES (?, ?, ?)
+			ON CONFLICT (fiscal_code, year) DO UPDATE SET pathology = excluded.pathology`, c.FiscalCode, c.Year, c.Pathology); err != nil {
+			return tx.db.storeErr("upsert past cycle", err)
 		}
 	}
 	return nil
