@@ -123,8 +123,18 @@ func TestLoadCases(t *testing.T) {
 	})
 }
 
-// docs/DEMO.md lists every demo person, so that a tester can find them.
+// docs/DEMO.md lists every demo person and the README every demo account
+// with its PIN, so that a tester can find them.
 func TestCasesDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range demo.Users {
+		if !strings.Contains(string(readme), "| "+u.Person.FiscalCode+" | "+u.PIN+" |") {
+			t.Errorf("README does not list %s (%s) with its PIN", u.Person.FiscalCode, u.Person.FullName())
+		}
+	}
 	doc, err := os.ReadFile("../../docs/DEMO.md")
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,11 @@ var Users = []User{
 		"N4K6AFA6FNRHCTYK", []identity.Grant{{Role: identity.RoleIntermediary, Scope: "PAT-TO-001"}}},
 	{person("GLLSRA85T50H501Q", "Sara", "Galli", "1985-12-10", "Roma", "F", "Via Cassia 900", "00189", "Roma", "RM"),
 		"AW9JQ8JUF4LJV42K", []identity.Grant{{Role: identity.RoleAdmin}}},
+	// A second certifying doctor (Milano) and a second patronato (Roma).
+	{p("Giorgio", "Ferrario", "1969-11-23", "F205", "Milano", "M", "Corso Buenos Aires 60", "20124", "Milano", "MI"),
+		"FVFAJGU4SM5PQVTL", []identity.Grant{{Role: identity.RoleCitizen}, {Role: identity.RoleDoctor}}},
+	{p("Francesca", "Testa", "1977-01-30", "H501", "Roma", "F", "Via Labicana 44", "00184", "Roma", "RM"),
+		"U5D2Z7927V2U3DTH", []identity.Grant{{Role: identity.RoleIntermediary, Scope: "PAT-RM-001"}}},
 	// Staff of every role, for the two fully populated demo offices (Roma
 	// RM01, Milano MI01) and their health authorities. A regional role's
 	// scope is the regional office's code.
