@@ -22,7 +22,8 @@ type row struct {
 	rec  []string
 }
 
-// readRows reads a reference CSV file: lines starting with # are comments,
+// readRows reads a reference CSV file (comma or semicolon separated, UTF-8
+// with or without a BOM): lines starting with # are comments,
 // the first other line must be exactly header, and every row must have the
 // header's number of fields. Rows with the wrong number of fields are
 // returned as RowErrors, so that the caller reports them with the others.
@@ -32,10 +33,14 @@ func readRows(r io.Reader, header string) ([]row, []RowError, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		if strings.HasPrefix(strings.TrimSpace(sc.Text()), "#") {
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // spreadsheets save UTF-8 with a BOM
+		}
+		if strings.HasPrefix(strings.TrimSpace(text), "#") {
 			continue
 		}
-		buf.WriteString(sc.Text() + "\n")
+		buf.WriteString(text + "\n")
 		lines = append(lines, n)
 	}
 	if err := sc.Err(); err != nil {
@@ -43,6 +48,10 @@ func readRows(r io.Reader, header string) ([]row, []RowError, error) {
 	}
 	rd := csv.NewReader(&buf)
 	rd.FieldsPerRecord = -1
+	// Spreadsheets set to Italian save CSV with semicolons.
+	if first, _, _ := strings.Cut(buf.String(), "\n"); strings.Count(first, ";") > strings.Count(first, ",") {
+		rd.Comma = ';'
+	}
 	h, err := rd.Read()
 	if err != nil || strings.Join(h, ",") != header {
 		return nil, nil, fmt.Errorf("intestazione attesa: %s", header)

@@ -39,3 +39,11 @@ func TestSeasons(t *testing.T) {
 		}
 	}
 }
+
+// Files saved by spreadsheets (BOM, CRLF, semicolons) read like any other.
+func TestSeasons_SpreadsheetFile(t *testing.T) {
+	s, bad, err := refdata.ReadSeasons(strings.NewReader("\ufeffanno;inizio;fine\r\n2027;05/04/2027;27/11/2027\r\n"))
+	if err != nil || len(bad) != 0 || s.Years() != 1 {
+		t.Fatalf("BOM+CRLF file = %d years, %+v, %v", s.Years(), bad, err)
+	}
+}
