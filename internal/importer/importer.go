@@ -49,12 +49,7 @@ var Kinds = map[string]Kind{
 			return p, validatePerson(&p)
 		},
 		save: func(ctx context.Context, tx *store.Tx, rows []any) error {
-			for _, r := range rows {
-				if err := tx.UpsertPerson(ctx, r.(identity.Person)); err != nil {
-					return err
-				}
-			}
-			return nil
+			return tx.UpsertPeople(ctx, convert[identity.Person](rows))
 		},
 		check: checkPersonPlaces,
 	},

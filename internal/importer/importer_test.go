@@ -185,3 +185,85 @@ func TestRun_PersonPlaces(t *testing.T) {
 		}
 	})
 }
+
+// syntheticPersons returns a person extract of n rows, residents of Roma
+// born there, with valid codici fiscali.
+func syntheticPersons(n int) string {
+	var b strings.Builder
+	b.WriteString("codice_fiscale,nome,cognome,data_nascita,luogo_nascita,sesso,indirizzo,cap,comune,provincia\n")
+	given := []string{"Mario", "Anna", "Luca", "Sara", "Paolo", "Elena", "Marco", "Giulia"}
+	family := []string{"Rossi", "Bianchi", "Verdi", "Neri", "Russo", "Greco", "Conti", "Costa", "Galli", "Fontana"}
+	for i := range n {
+		born := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%25000)
+		g, f := given[i%len(given)], family[(i/len(given))%len(family)]+strings.Repeat("a", i/(len(given)*len(family))%3)
+		cf, err := codicefiscale.Compute(codicefiscale.Person{GivenName: g, FamilyName: f, BirthDate: born, Female: i%2 == 1, Place: "H501"})
+		if err != nil {
+			panic(err)
+		}
+		sex := "M"
+		if i%2 == 1 {
+			sex = "F"
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s,Roma,%s,Via Appia %d,00183,Roma,RM\n", cf, g, f, born.Format("2006-01-02"), sex, i)
+	}
+	return b.String()
+}
+
+// BenchmarkImportPersons measures a person extract with and without the
+// checks against the comuni table (docs/BENCHMARKS.md).
+func BenchmarkImportPersons(b *testing.B) {
+	file := syntheticPersons(20_000)
+	places, err := comuni.Load()
+	if err != nil {
+		b.Skip("comuni table not generated:", err)
+	}
+	for _, tg := range storetest.Targets(b) {
+		for _, mode := range []struct {
+			name   string
+			places *comuni.Table
+		}{{"unchecked", nil}, {"checked", places}} {
+			b.Run(tg.Name()+"/"+mode.name, func(b *testing.B) {
+				var rows int
+				for b.Loop() {
+					b.StopTimer()
+					db := tg.New(b, store.Options{})
+					b.StartTimer()
+					rep, err := importer.RunOptions(context.Background(), db, "persone", strings.NewReader(file), importer.Options{Places: mode.places})
+					if err != nil || len(rep.Rejected) > 0 || len(rep.Warnings) > 0 {
+						b.Fatalf("import: %v, %d rejected, %d warnings (%+v %+v)", err, len(rep.Rejected), len(rep.Warnings), rep.Rejected, rep.Warnings)
+					}
+					rows += rep.Imported
+				}
+				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
+}
+
+// A row repeated in one file (same natural key) imports once, the last
+// occurrence winning, on both engines: PostgreSQL refuses a multi-row
+// upsert that touches a row twice, which once failed a whole batch.
+func TestRun_RepeatedRows(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		db := tg.New(t, store.Options{})
+		c := contribHeader + "RSSMRA56L12H501D,employee,compulsory,2015-01-01,2019-12-31,260,0\n" +
+			"RSSMRA56L12H501D,employee,compulsory,2015-01-01,2019-12-31,250,0\n"
+		if rep, err := importer.Run(ctx, db, "contributi", strings.NewReader(c), nil); err != nil || rep.Imported != 2 {
+			t.Fatalf("contributions: %+v, %v", rep, err)
+		}
+		p := "codice_fiscale,nome,cognome,data_nascita,luogo_nascita,sesso,indirizzo,cap,comune,provincia\n" +
+			"RSSMRA56L12H501D,Mario,Rossi,1956-07-12,Roma,M,Via Vecchia 1,00183,Roma,RM\n" +
+			"RSSMRA56L12H501D,Mario,Rossi,1956-07-12,Roma,M,Via Nuova 2,00183,Roma,RM\n"
+		if rep, err := importer.Run(ctx, db, "persone", strings.NewReader(p), nil); err != nil || rep.Imported != 2 {
+			t.Fatalf("persons: %+v, %v", rep, err)
+		}
+		f, err := db.FactsOf(ctx, "RSSMRA56L12H501D")
+		if err != nil || len(f.Contributions) != 1 || f.Contributions[0].Weeks != 250 {
+			t.Errorf("contributions = %+v, %v; want one period of 250 weeks", f.Contributions, err)
+		}
+		if person, err := db.FindPerson(ctx, "RSSMRA56L12H501D"); err != nil || person.Address != "Via Nuova 2" {
+			t.Errorf("person = %+v, %v; want the last address", person, err)
+		}
+	})
+}

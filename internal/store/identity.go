@@ -25,6 +25,36 @@ func (tx *Tx) UpsertPerson(ctx context.Context, p identity.Person) error {
 	return tx.db.storeErr("upsert person", err)
 }
 
+// UpsertPeople stores registry records in multi-row statements (registry
+// imports); a codice fiscale repeated in ps counts once, the last winning.
+func (tx *Tx) UpsertPeople(ctx context.Context, ps []identity.Person) error {
+	ps = lastByKey(ps, func(p identity.Person) string { return p.FiscalCode })
+	const chunk = 200
+	for start := 0; start < len(ps); start += chunk {
+		part := ps[start:min(start+chunk, len(ps))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO people (fiscal_code, given_name, family_name, birth_date, birth_place, sex,
+			address, postcode, municipality, province, updated_at) VALUES `)
+		args := make([]any, 0, 11*len(part))
+		for i, p := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, p.FiscalCode, p.GivenName, p.FamilyName, p.BirthDate, p.BirthPlace, p.Sex, p.Address,
+				p.Postcode, p.Municipality, p.Province, tx.now)
+		}
+		q.WriteString(` ON CONFLICT (fiscal_code) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+			birth_date = excluded.birth_date, birth_place = excluded.birth_place, sex = excluded.sex, address = excluded.address,
+			postcode = excluded.postcode, municipality = excluded.municipality, province = excluded.province,
+			updated_at = excluded.updated_at`)
+		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+			return tx.db.storeErr("upsert people", err)
+		}
+	}
+	return nil
+}
+
 // FindPerson returns a registry record, NotFound if the registry does not
 // know the codice fiscale.
 func (db *DB) FindPerson(ctx context.Context, fiscalCode string) (identity.Person, error) {

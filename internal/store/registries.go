@@ -10,7 +10,9 @@ import (
 
 // UpsertContributions stores contribution periods; a period already known
 // (same person, fund, kind and start) is replaced, so imports can run again.
+// A period repeated in cs counts once, the last occurrence winning.
 func (tx *Tx) UpsertContributions(ctx context.Context, cs []registry.Contribution) error {
+	cs = lastByKey(cs, func(c registry.Contribution) [4]string { return [4]string{c.FiscalCode, c.Fund, c.Kind, c.From} })
 	const chunk = 200
 	for start := 0; start < len(cs); start += chunk {
 		part := cs[start:min(start+chunk, len(cs))]
@@ -159,4 +161,24 @@ func (tx *Tx) UpsertPastCycles(ctx context.Context, cs []registry.PastCycle) err
 		}
 	}
 	return nil
+}
+
+// lastByKey drops all but the last occurrence of each key, keeping order:
+// one multi-row INSERT … ON CONFLICT DO UPDATE may not touch a row twice
+// on PostgreSQL, and a file that repeats a row must import as one.
+func lastByKey[T any, K comparable](rows []T, key func(T) K) []T {
+	last := make(map[K]int, len(rows))
+	for i, r := range rows {
+		last[key(r)] = i
+	}
+	if len(last) == len(rows) {
+		return rows
+	}
+	out := make([]T, 0, len(last))
+	for i, r := range rows {
+		if last[key(r)] == i {
+			out = append(out, r)
+		}
+	}
+	return out
 }
