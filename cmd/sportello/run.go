@@ -259,6 +259,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	} else {
 		log.Info("comuni loaded", "places", places.Len())
 	}
+	// The reference tables are read at start-up so that a bad stored table
+	// shows in the log at once; the application pages (issues 7–8) take
+	// them from the same loaders.
 	if offices, err := loadOffices(ctx, db); err != nil {
 		log.Warn("uffici", "err", err)
 	} else {
@@ -614,12 +617,24 @@ type refTable struct {
 }
 
 var officesTable = refTable{key: "uffici_csv", what: "uffici e aziende sanitarie",
-	check: func(_ context.Context, _ *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+	check: func(ctx context.Context, db *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
 		o, bad, err := refdata.ReadOffices(bytes.NewReader(b))
 		if err != nil {
 			return 0, nil, nil, err
 		}
-		return len(o.All()), bad, nil, nil
+		places, err := loadComuni(ctx, db)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		var warn []string
+		for _, of := range o.All() {
+			for _, c := range of.Comuni {
+				if _, ok := places.ByCodeAny(c); !ok {
+					warn = append(warn, fmt.Sprintf("%s: comune %s non presente nella tabella dei comuni", of.Code, c))
+				}
+			}
+		}
+		return len(o.All()), bad, warn, nil
 	}}
 
 var facilitiesTable = refTable{key: "stabilimenti_csv", what: "stabilimenti termali",

@@ -362,9 +362,11 @@ func TestRun_ImportOffices(t *testing.T) {
 	dir := t.TempDir()
 	e := env("SPORTELLO_DB", dir+"/s.db")
 	runCmd(t, e, "migrate")
-	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,territorio\nsede,NA01,Direzione provinciale di Napoli,Campania,NA\n"), 0o644)
+	os.WriteFile(dir+"/u.csv", []byte("tipo,codice,nome,regione,territorio\nsede,NA01,Direzione provinciale di Napoli,Campania,NA Z998\n"), 0o644)
 	if out, err := runCmd(t, e, "import", "uffici", dir+"/u.csv"); err != nil || !strings.Contains(out, "uffici e aziende sanitarie: 1 importati") {
 		t.Fatalf("import uffici = %q, %v", out, err)
+	} else if _, ok := comuniBuilt(); ok && !strings.Contains(out, "NA01: comune Z998 non presente") {
+		t.Errorf("no warning for an unknown comune in a territory: %q", out)
 	}
 	db, err := openStore(t.Context(), config.Config{DB: dir + "/s.db"}, slog.New(slog.DiscardHandler), nil)
 	if err != nil {

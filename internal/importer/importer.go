@@ -350,7 +350,11 @@ func checkPersonPlaces(v any, places *comuni.Table) []string {
 		}
 	}
 	if _, ok := places.Named(p.Municipality, p.Province, time.Now()); !ok {
-		warn = append(warn, fmt.Sprintf("il comune di residenza %q non risulta in provincia di %s", p.Municipality, p.Province))
+		if old, ok := places.Named(p.Municipality, p.Province, time.Time{}); ok {
+			warn = append(warn, fmt.Sprintf("il comune di residenza %q (%s) è stato soppresso dal %s", p.Municipality, p.Province, old.To.Format("02/01/2006")))
+		} else {
+			warn = append(warn, fmt.Sprintf("il comune di residenza %q non risulta in provincia di %s", p.Municipality, p.Province))
+		}
 	}
 	return warn
 }

@@ -174,7 +174,7 @@ func TestRun_PersonPlaces(t *testing.T) {
 		want := []struct {
 			line int
 			text string
-		}{{3, "non corrisponde"}, {4, "Z999"}, {5, `"Milano" non risulta in provincia di RM`}, {6, `"Abetone"`}}
+		}{{3, "non corrisponde"}, {4, "Z999"}, {5, `"Milano" non risulta in provincia di RM`}, {6, `"Abetone" (PT) è stato soppresso dal 01/01/2017`}}
 		if len(rep.Warnings) != len(want) {
 			t.Fatalf("warnings = %+v", rep.Warnings)
 		}

@@ -92,19 +92,27 @@ func ReadOffices(r io.Reader) (*Offices, []RowError, error) {
 	return o, sortRowErrors(bad), nil
 }
 
-// ForPlace returns the offices of a kind whose territory includes a comune
-// (codice catastale, may be empty) of a province, in file order: CBT-4
-// proposes the offices from the domicile or residence, CBT-7 the health
-// authorities. A large city can have several (Roma's ASLs split it by
-// district): the user chooses among them.
+// ForPlace returns the offices of a kind serving a comune (codice
+// catastale, may be empty) of a province, in file order: CBT-4 proposes the
+// offices from the domicile or residence, CBT-7 the health authorities.
+// Offices that name the comune come first and alone; only when none does
+// are those serving the whole province returned. A large city can have
+// several (Roma's ASLs split it by district): the user chooses.
 func (o *Offices) ForPlace(kind, province, comune string) []Office {
-	var out []Office
+	var byComune, byProvince []Office
 	for _, of := range o.list {
-		if of.Kind == kind && of.Serves(province, comune) {
-			out = append(out, of)
+		switch {
+		case of.Kind != kind:
+		case comune != "" && slices.Contains(of.Comuni, strings.ToUpper(comune)):
+			byComune = append(byComune, of)
+		case slices.Contains(of.Provinces, strings.ToUpper(province)):
+			byProvince = append(byProvince, of)
 		}
 	}
-	return out
+	if len(byComune) > 0 {
+		return byComune
+	}
+	return byProvince
 }
 
 // Regional returns the regional office of a region (reviews, CBTW-7).

@@ -18,13 +18,17 @@ func TestOffices(t *testing.T) {
 	if asl := o.ForPlace("asl", "MI", "F205"); len(asl) != 1 || asl[0].Code != "ATS-MI" {
 		t.Fatalf("ASL for MI = %+v", asl)
 	}
-	// Health authorities by comune: Roma has two to choose from, Tivoli
-	// (province of Roma) its own.
+	// Health authorities by comune: Roma has two to choose from, the rest
+	// of the province one.
 	if asl := o.ForPlace("asl", "RM", "H501"); len(asl) != 2 || asl[0].Code != "ASL-RM1" || asl[1].Code != "ASL-RM2" {
 		t.Errorf("ASLs for Roma = %+v", asl)
 	}
 	if asl := o.ForPlace("asl", "RM", "L182"); len(asl) != 1 || asl[0].Code != "ASL-RM5" {
 		t.Errorf("ASLs for Tivoli = %+v", asl)
+	}
+	// Every comune of a covered province gets an ASL (Fiumicino).
+	if asl := o.ForPlace("asl", "RM", "M297"); len(asl) != 1 || asl[0].Code != "ASL-RM5" {
+		t.Errorf("ASLs for Fiumicino = %+v", asl)
 	}
 	if r, ok := o.Regional("lazio"); !ok || r.Code != "DR-LAZ" {
 		t.Fatalf("regional office of Lazio = %+v, %v", r, ok)

@@ -3,6 +3,7 @@ package refdata
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/sportello/sportello/internal/clock"
@@ -41,8 +42,8 @@ func ReadSeasons(r io.Reader) (*Seasons, []RowError, error) {
 	}
 	out := &Seasons{byYear: map[int]Season{}}
 	for _, rw := range rows {
-		var year int
-		if _, err := fmt.Sscan(rw.rec[0], &year); err != nil || year < 1990 || year > 2100 {
+		year, err := strconv.Atoi(rw.rec[0])
+		if err != nil || year < 1990 || year > 2100 {
 			bad = append(bad, RowError{rw.line, fmt.Sprintf("anno %q non valido", rw.rec[0])})
 			continue
 		}

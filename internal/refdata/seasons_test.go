@@ -11,7 +11,7 @@ import (
 // 1274/2017: 27/03–02/12); other years keep the default; bad rows are
 // named by line and reason.
 func TestSeasons(t *testing.T) {
-	in := refdata.SeasonsHeader + "\n# stagioni\n2017,27/03/2017,2017-12-02\n2018,2018-05-01,2017-12-01\n2019,2019-06-03,2019-06-10\nxx,2019-01-01,2019-02-01\n2017,2017-04-03,2017-11-30\n"
+	in := refdata.SeasonsHeader + "\n# stagioni\n2017,27/03/2017,2017-12-02\n2018,2018-05-01,2017-12-01\n2019,2019-06-03,2019-06-10\n2019abc,2019-01-01,2019-02-01\n2017,2017-04-03,2017-11-30\n"
 	s, bad, err := refdata.ReadSeasons(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
