@@ -87,9 +87,9 @@ func mustCF(given, family, born, place, sex string) string {
 // Milano, the two fully populated demo offices. Invented people; codici
 // fiscali computed from their data.
 var Cases = []Case{
-	{p("Franco", "Esposito", "1966-03-14", "H501", "Roma", "M", "Via Prenestina 210", "00176", "Roma", "RM"),
+	{p("Franco", "Esposito", "1972-03-14", "H501", "Roma", "M", "Via Prenestina 210", "00176", "Roma", "RM"),
 		"private employee since 1996", "RULE-1 RULE-2", "entitled", employee(1996)},
-	{p("Rita", "Lombardi", "1968-09-22", "F205", "Milano", "F", "Viale Monza 77", "20127", "Milano", "MI"),
+	{p("Rita", "Lombardi", "1973-09-22", "F205", "Milano", "F", "Viale Monza 77", "20127", "Milano", "MI"),
 		"self-employed (shopkeeper)", "RULE-1 RULE-2", "entitled", func(y int) registry.Facts {
 			return registry.Facts{Contributions: []registry.Contribution{weeks("self_employed", "compulsory", 1995, y-1)}}
 		}},
@@ -101,26 +101,26 @@ var Cases = []Case{
 				{Fund: "employee", Kind: "compulsory", From: "2004-03-01", To: "2004-08-31", Weeks: 26},
 			}}
 		}},
-	{p("Antonio", "Russo", "1964-05-30", "F205", "Milano", "M", "Via Ripamonti 300", "20141", "Milano", "MI"),
+	{p("Antonio", "Russo", "1974-05-30", "F205", "Milano", "M", "Via Ripamonti 300", "20141", "Milano", "MI"),
 		"agricultural day labourer: 2,035 days, 850 in the last five years", "RULE-3", "entitled", func(y int) registry.Facts {
 			return registry.Facts{Contributions: []registry.Contribution{days(y-20, y-6, 79), days(y-5, y-1, 170)}}
 		}},
-	{p("Carmela", "Greco", "1962-01-18", "H501", "Roma", "F", "Via Casilina 540", "00177", "Roma", "RM"),
+	{p("Carmela", "Greco", "1972-01-18", "H501", "Roma", "F", "Via Casilina 540", "00177", "Roma", "RM"),
 		"agricultural day labourer short of 810 days in the last five years", "RULE-3", "excluded", func(y int) registry.Facts {
 			return registry.Facts{Contributions: []registry.Contribution{days(y-20, y-6, 100), days(y-5, y-1, 120)}}
 		}},
-	{p("Salvatore", "Marino", "1970-07-07", "H501", "Roma", "M", "Via Tiburtina 700", "00159", "Roma", "RM"),
+	{p("Salvatore", "Marino", "1971-07-07", "H501", "Roma", "M", "Via Tiburtina 700", "00159", "Roma", "RM"),
 		"socially useful worker (LSU)", "RULE-1", "entitled", func(y int) registry.Facts {
 			return registry.Facts{
 				Contributions: []registry.Contribution{weeks("employee", "compulsory", 1992, y-6), weeks("employee", "figurative", y-5, y-1)},
 				Employments:   []registry.Employment{job("lsu", "lavori socialmente utili", "operatore", y-5, "")},
 			}
 		}},
-	{p("Giorgio", "Fontana", "1967-12-12", "F205", "Milano", "M", "Via Novara 15", "20147", "Milano", "MI"),
+	{p("Giorgio", "Fontana", "1971-12-12", "F205", "Milano", "M", "Via Novara 15", "20147", "Milano", "MI"),
 		"worker in mobility, figurative unemployment contributions", "RULE-1 RULE-2", "entitled", func(y int) registry.Facts {
 			return registry.Facts{
-				Contributions: []registry.Contribution{weeks("employee", "compulsory", 1990, y-3), weeks("employee", "figurative_unemployment", y-2, y-1)},
-				Employments:   []registry.Employment{job("private", "operaio metalmeccanico", "operaio", 1990, fmt.Sprintf("%d-12-31", y-3)), job("mobility", "lista di mobilità", "operaio", y-2, "")},
+				Contributions: []registry.Contribution{weeks("employee", "compulsory", 1991, y-3), weeks("employee", "figurative_unemployment", y-2, y-1)},
+				Employments:   []registry.Employment{job("private", "operaio metalmeccanico", "operaio", 1991, fmt.Sprintf("%d-12-31", y-3)), job("mobility", "lista di mobilità", "operaio", y-2, "")},
 			}
 		}},
 	{p("Elena", "Costa", "1985-04-09", "H501", "Roma", "F", "Via Aurelia 410", "00165", "Roma", "RM"),
@@ -131,7 +131,7 @@ var Cases = []Case{
 			}}
 		}},
 	{p("Bruno", "Rinaldi", "1956-02-20", "F205", "Milano", "M", "Corso Lodi 40", "20135", "Milano", "MI"),
-		"above the old-age pension age with the contribution minimum (40 years)", "RULE-5", "excluded", func(y int) registry.Facts {
+		"above the old-age pension age with the contribution minimum (41 years)", "RULE-5", "excluded", func(y int) registry.Facts {
 			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", y-41, y-1)},
 				Employments: []registry.Employment{job("private", "impiegato", "quadro", y-41, "")}}
 		}},
@@ -139,48 +139,48 @@ var Cases = []Case{
 		"above the old-age pension age without the contribution minimum (12 years), still working", "RULE-5", "entitled", func(y int) registry.Facts {
 			return registry.Facts{Contributions: []registry.Contribution{weeks("self_employed", "compulsory", y-12, y-1)}}
 		}},
-	{p("Roberto", "Ferrara", "1960-10-25", "F205", "Milano", "M", "Via Washington 12", "20146", "Milano", "MI"),
+	{p("Roberto", "Ferrara", "1970-10-25", "F205", "Milano", "M", "Via Washington 12", "20146", "Milano", "MI"),
 		"seniority pensioner", "RULE-6", "excluded", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1980, y-3)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1989, y-3)},
 				Pensions: []registry.Pension{pension("seniority", y-2, false)}}
 		}},
-	{p("Teresa", "Gallo", "1963-08-14", "H501", "Roma", "F", "Via Cavour 33", "00184", "Roma", "RM"),
+	{p("Teresa", "Gallo", "1972-08-14", "H501", "Roma", "F", "Via Cavour 33", "00184", "Roma", "RM"),
 		"holder of a definitive invalidity allowance", "RULE-6", "excluded", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1985, y-1)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1992, y-1)},
 				Pensions: []registry.Pension{pension("invalidity_definitive", y-4, false)}}
 		}},
-	{p("Vincenzo", "Leone", "1965-03-03", "F205", "Milano", "M", "Via Padova 210", "20132", "Milano", "MI"),
+	{p("Vincenzo", "Leone", "1971-03-03", "F205", "Milano", "M", "Via Padova 210", "20132", "Milano", "MI"),
 		"holder of a non-definitive invalidity allowance", "RULE-1", "entitled", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1986, y-1)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1991, y-1)},
 				Pensions: []registry.Pension{pension("invalidity_provisional", y-2, false)}}
 		}},
-	{p("Angela", "Longo", "1961-12-01", "H501", "Roma", "F", "Via Nazionale 80", "00184", "Roma", "RM"),
+	{p("Angela", "Longo", "1974-12-01", "H501", "Roma", "F", "Via Nazionale 80", "00184", "Roma", "RM"),
 		"inability pension, revoked", "RULE-6", "entitled", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1984, y-1)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1994, y-1)},
 				Pensions: []registry.Pension{pension("inability", y-10, true)}}
 		}},
-	{p("Stefano", "Gentile", "1962-09-09", "F205", "Milano", "M", "Via Lorenteggio 150", "20146", "Milano", "MI"),
+	{p("Stefano", "Gentile", "1971-09-09", "F205", "Milano", "M", "Via Lorenteggio 150", "20146", "Milano", "MI"),
 		"pension from a supplementary fund", "RULE-6", "excluded", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1984, y-1)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1991, y-1)},
 				Pensions: []registry.Pension{pension("supplementary", y-1, false)}}
 		}},
-	{p("Paola", "Martini", "1966-02-11", "H501", "Roma", "F", "Viale Trastevere 100", "00153", "Roma", "RM"),
+	{p("Paola", "Martini", "1975-02-11", "H501", "Roma", "F", "Viale Trastevere 100", "00153", "Roma", "RM"),
 		"employee of a State administration", "RULE-7", "excluded", excludedEmployer("state", "ministero")},
-	{p("Claudio", "Bruno", "1964-04-04", "F205", "Milano", "M", "Via Farini 20", "20159", "Milano", "MI"),
+	{p("Claudio", "Bruno", "1974-04-04", "F205", "Milano", "M", "Via Farini 20", "20159", "Milano", "MI"),
 		"employee of Poste Italiane", "RULE-7", "excluded", excludedEmployer("poste", "portalettere")},
-	{p("Daniela", "Moretti", "1969-06-21", "H501", "Roma", "F", "Via Tuscolana 880", "00174", "Roma", "RM"),
+	{p("Daniela", "Moretti", "1976-06-21", "H501", "Roma", "F", "Via Tuscolana 880", "00174", "Roma", "RM"),
 		"entertainment worker insured with ENPALS (bingo hall)", "RULE-7", "excluded", excludedEmployer("enpals", "sala bingo")},
-	{p("Massimo", "Barbieri", "1963-01-29", "F205", "Milano", "M", "Via Vittor Pisani 5", "20124", "Milano", "MI"),
+	{p("Massimo", "Barbieri", "1973-01-29", "F205", "Milano", "M", "Via Vittor Pisani 5", "20124", "Milano", "MI"),
 		"railway staff (FS fund)", "RULE-7", "excluded", excludedEmployer("railways_fund", "macchinista")},
-	{p("Giulia", "Esposito", "1968-10-10", "H501", "Roma", "F", "Via Prenestina 210", "00176", "Roma", "RM"),
+	{p("Giulia", "Esposito", "1974-10-10", "H501", "Roma", "F", "Via Prenestina 210", "00176", "Roma", "RM"),
 		"family member of an insured person (Franco Esposito's wife), no contributions of her own", "RULE-7", "excluded",
 		func(int) registry.Facts { return registry.Facts{} }},
-	{p("Sergio", "Villa", "1958-05-15", "F205", "Milano", "M", "Via Mecenate 76", "20138", "Milano", "MI"),
+	{p("Sergio", "Villa", "1970-05-15", "F205", "Milano", "M", "Via Mecenate 76", "20138", "Milano", "MI"),
 		"Solidarity Fund beneficiary (early retirement from a bank)", "RULE-7", "excluded", func(y int) registry.Facts {
-			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1982, y-2)},
+			return registry.Facts{Contributions: []registry.Contribution{weeks("employee", "compulsory", 1990, y-2)},
 				Employments: []registry.Employment{job("solidarity_fund", "fondo di solidarietà del credito", "impiegato", y-2, "")}}
 		}},
-	{p("Anna", "De Luca", "1959-07-27", "H501", "Roma", "F", "Via Flaminia 300", "00196", "Roma", "RM"),
+	{p("Anna", "De Luca", "1971-07-27", "H501", "Roma", "F", "Via Flaminia 300", "00196", "Roma", "RM"),
 		"spa cures paid by the health service this year", "RULE-4", "excluded", func(y int) registry.Facts {
 			f := employee(1990)(y)
 			f.SSNCures = []registry.SSNCure{{Year: y, Facility: "Terme di Tivoli (dimostrativo)"}}
@@ -192,9 +192,9 @@ var Cases = []Case{
 		}},
 	{p("Juan", "Rodriguez", "1975-02-17", "Z600", "Argentina", "M", "Via dei Volsci 10", "00185", "Roma", "RM"),
 		"born abroad (Argentina); private employee", "RULE-1 RULE-2", "entitled", employee(2003)},
-	{p("Ornella", "Bellini", "1961-04-16", "H501", "Roma", "F", "Via Appia Pignatelli 30", "00178", "Roma", "RM"),
+	{p("Ornella", "Bellini", "1971-04-16", "H501", "Roma", "F", "Via Appia Pignatelli 30", "00178", "Roma", "RM"),
 		"private employee who had five spa cycles in the last five years: a sixth is exceptional", "RULE-10", "exceptional", func(y int) registry.Facts {
-			f := employee(1988)(y)
+			f := employee(1990)(y)
 			for year := y - 5; year < y; year++ {
 				f.PastCycles = append(f.PastCycles, registry.PastCycle{Year: year, Pathology: "reumoartropatica"})
 			}

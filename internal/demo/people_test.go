@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,61 @@ func TestCasesDocumented(t *testing.T) {
 	for _, c := range demo.Cases {
 		if !strings.Contains(string(doc), c.Person.FiscalCode) {
 			t.Errorf("docs/DEMO.md does not list %s (%s %s)", c.Person.FiscalCode, c.Person.GivenName, c.Person.FamilyName)
+		}
+	}
+}
+
+// REQ RULE-2 RULE-3 RULE-5: each case stays the case it claims for ten
+// years from now: the people who are not RULE-5 cases stay under the
+// old-age pension age (67), RULE-5 cases are above it with or without the
+// 20-year minimum, and the contribution thresholds (156 weeks in the last
+// five years with five years of insurance; 1,350 days and 810 in the last
+// five years for agricultural workers) hold or fail as the case says. The
+// count here is independent of the rules package, which will use these
+// people as fixtures.
+func TestCases_StayTrue(t *testing.T) {
+	now := time.Now().Year()
+	for y := now; y <= now+10; y++ {
+		for _, c := range demo.Cases {
+			born, _ := time.Parse("2006-01-02", c.Person.BirthDate)
+			age := y - born.Year()
+			f := c.Facts(y)
+			var weeks, weeks5, days, days5 float64
+			earliest := y
+			for _, p := range f.Contributions {
+				from, _ := strconv.Atoi(p.From[:4])
+				to, _ := strconv.Atoi(p.To[:4])
+				n := float64(to - from + 1)
+				in5 := float64(max(0, min(to, y-1)-max(from, y-5)+1))
+				weeks += float64(p.Weeks)
+				weeks5 += float64(p.Weeks) * in5 / n
+				days += float64(p.Days)
+				days5 += float64(p.Days) * in5 / n
+				earliest = min(earliest, from)
+			}
+			contribOK := (earliest <= y-5 && weeks5 >= 156) || (days >= 1350 && days5 >= 810)
+			rules := " " + c.Rule + " "
+			name := c.Person.FullName()
+			switch {
+			case strings.Contains(rules, " RULE-5 "):
+				if age < 67 {
+					t.Errorf("%d: %s (RULE-5 case) is %d, under the pension age", y, name, age)
+				}
+				if (c.Expect == "entitled") != (weeks < 20*52) {
+					t.Errorf("%d: %s has %.0f weeks; expected %s", y, name, weeks, c.Expect)
+				}
+			case age >= 67:
+				t.Errorf("%d: %s is %d: RULE-5 would decide a %s case", y, name, age, c.Rule)
+			}
+			switch {
+			case (strings.Contains(rules, " RULE-2 ") || strings.Contains(rules, " RULE-3 ")) && c.Expect == "excluded":
+				if contribOK {
+					t.Errorf("%d: %s meets the contribution requirement, but the case is that it does not", y, name)
+				}
+			case len(f.Contributions) > 0 && !contribOK:
+				t.Errorf("%d: %s (%s) falls short of the contribution requirement (%.0f weeks, %.0f days in the last five years)",
+					y, name, c.Rule, weeks5, days5)
+			}
 		}
 	}
 }
