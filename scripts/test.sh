@@ -34,12 +34,14 @@ if [ -z "${SPORTELLO_TEST_POSTGRES:-}" ]; then
 fi
 [ -n "${SPORTELLO_TEST_POSTGRES:-}" ] && echo "== PostgreSQL tests on ${SPORTELLO_TEST_POSTGRES%%\?*}"
 
-# PDF tests read documents back with poppler-utils (pdftotext, pdfinfo);
-# CI installs them, locally those checks skip with a message.
-if ! command -v pdftotext >/dev/null 2>&1 && $ci; then
-  echo "== installing poppler-utils"
-  (apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y poppler-utils >/dev/null)) || true
+# PDF tests read documents back with poppler-utils (pdftotext, pdfinfo,
+# pdftoppm) and decode their QR codes with zbar-tools (zbarimg); CI
+# installs them, locally those checks skip with a message.
+if { ! command -v pdftotext >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; } && $ci; then
+  echo "== installing poppler-utils and zbar-tools"
+  (apt-get install -y poppler-utils zbar-tools >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y poppler-utils zbar-tools >/dev/null)) || true
   command -v pdftotext >/dev/null 2>&1 || { echo "FAIL: poppler-utils could not be installed (CI=true)" >&2; exit 1; }
+  command -v zbarimg >/dev/null 2>&1 || { echo "FAIL: zbar-tools could not be installed (CI=true)" >&2; exit 1; }
 fi
 
 # Browser tests need Debian's Chromium; CI installs it, locally they skip
