@@ -8,8 +8,8 @@ CREATE TABLE doctor_profiles (
     body          TEXT      NOT NULL, -- the health body employing or affiliating the doctor
     register_prov TEXT      NOT NULL, -- province of the Ordine dei medici (sigla)
     register_no   TEXT      NOT NULL, -- number in the Ordine's register (albo)
-    declared_at   TIMESTAMP NOT NULL,
-    updated_at    TIMESTAMP NOT NULL
+    declared_at   TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE doctor_addresses (
@@ -21,7 +21,7 @@ CREATE TABLE doctor_addresses (
     comune      TEXT      NOT NULL,
     province    TEXT      NOT NULL,
     phone       TEXT      NOT NULL,
-    created_at  TIMESTAMP NOT NULL,
-    removed_at  TIMESTAMP
+    created_at  TIMESTAMPTZ NOT NULL,
+    removed_at  TIMESTAMPTZ
 );
 CREATE INDEX doctor_addresses_doctor ON doctor_addresses (fiscal_code);
