@@ -544,27 +544,27 @@ func loadComuni(ctx context.Context, db *store.DB) (*comuni.Table, error) {
 // one imported with `sportello import uffici` if any, else the embedded
 // partial one.
 func loadOffices(ctx context.Context, db *store.DB) (*refdata.Offices, error) {
-	if s, err := db.Meta(ctx, officesTable.key); err == nil && s != "" {
-		o, bad, err := refdata.ReadOffices(strings.NewReader(s))
-		if err == nil && len(bad) > 0 {
-			err = fmt.Errorf("stored offices table: %d bad rows", len(bad))
-		}
-		return o, err
+	return loadStored(ctx, db, officesTable.key, refdata.ReadOffices, refdata.DefaultOffices)
+}
+
+// loadStored reads the reference table kept under key by `sportello
+// import`, or returns fallback() when none was imported.
+func loadStored[T any](ctx context.Context, db *store.DB, key string, read func(io.Reader) (T, []refdata.RowError, error), fallback func() T) (T, error) {
+	s, err := db.Meta(ctx, key)
+	if err != nil || s == "" {
+		return fallback(), err
 	}
-	return refdata.DefaultOffices(), nil
+	t, bad, err := read(strings.NewReader(s))
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("stored table %s: %d bad rows", key, len(bad))
+	}
+	return t, err
 }
 
 // loadFacilities returns the table of spa facilities: the one imported
 // with `sportello import stabilimenti` if any, else the embedded partial one.
 func loadFacilities(ctx context.Context, db *store.DB) (*refdata.Facilities, error) {
-	if s, err := db.Meta(ctx, facilitiesTable.key); err == nil && s != "" {
-		f, bad, err := refdata.ReadFacilities(strings.NewReader(s))
-		if err == nil && len(bad) > 0 {
-			err = fmt.Errorf("stored facilities table: %d bad rows", len(bad))
-		}
-		return f, err
-	}
-	return refdata.DefaultFacilities(), nil
+	return loadStored(ctx, db, facilitiesTable.key, refdata.ReadFacilities, refdata.DefaultFacilities)
 }
 
 // importComuni replaces the embedded table of comuni with a file in the
@@ -613,16 +613,12 @@ type refTable struct {
 	what string // Italian, for the report
 	// check parses a file and returns its rows, the rejected rows and
 	// warnings that do not stop the import.
-	check func(ctx context.Context, db *store.DB, b []byte) (rows int, bad []refdata.RowError, warn []string, err error)
+	check func(b []byte, places *comuni.Table) (rows int, bad []refdata.RowError, warn []string, err error)
 }
 
 var officesTable = refTable{key: "uffici_csv", what: "uffici e aziende sanitarie",
-	check: func(ctx context.Context, db *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+	check: func(b []byte, places *comuni.Table) (int, []refdata.RowError, []string, error) {
 		o, bad, err := refdata.ReadOffices(bytes.NewReader(b))
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		places, err := loadComuni(ctx, db)
 		if err != nil {
 			return 0, nil, nil, err
 		}
@@ -638,12 +634,8 @@ var officesTable = refTable{key: "uffici_csv", what: "uffici e aziende sanitarie
 	}}
 
 var facilitiesTable = refTable{key: "stabilimenti_csv", what: "stabilimenti termali",
-	check: func(ctx context.Context, db *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+	check: func(b []byte, places *comuni.Table) (int, []refdata.RowError, []string, error) {
 		f, bad, err := refdata.ReadFacilities(bytes.NewReader(b))
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		places, err := loadComuni(ctx, db)
 		if err != nil {
 			return 0, nil, nil, err
 		}
@@ -661,7 +653,7 @@ var facilitiesTable = refTable{key: "stabilimenti_csv", what: "stabilimenti term
 	}}
 
 var seasonsTable = refTable{key: "stagioni_csv", what: "stagioni termali",
-	check: func(_ context.Context, _ *store.DB, b []byte) (int, []refdata.RowError, []string, error) {
+	check: func(b []byte, _ *comuni.Table) (int, []refdata.RowError, []string, error) {
 		s, bad, err := refdata.ReadSeasons(bytes.NewReader(b))
 		if err != nil {
 			return 0, nil, nil, err
@@ -672,15 +664,7 @@ var seasonsTable = refTable{key: "stagioni_csv", what: "stagioni termali",
 // loadSeasons returns the season dates set with `sportello import
 // stagioni`; years not set get the default season.
 func loadSeasons(ctx context.Context, db *store.DB) (*refdata.Seasons, error) {
-	s, err := db.Meta(ctx, seasonsTable.key)
-	if err != nil || s == "" {
-		return &refdata.Seasons{}, err
-	}
-	seasons, bad, err := refdata.ReadSeasons(strings.NewReader(s))
-	if err == nil && len(bad) > 0 {
-		err = fmt.Errorf("stored seasons table: %d bad rows", len(bad))
-	}
-	return seasons, err
+	return loadStored(ctx, db, seasonsTable.key, refdata.ReadSeasons, func() *refdata.Seasons { return &refdata.Seasons{} })
 }
 
 // importReference replaces an embedded reference table with a file; a
@@ -699,7 +683,11 @@ func importReference(ctx context.Context, cfg config.Config, log *slog.Logger, p
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	n, bad, warn, err := t.check(ctx, db, b)
+	places, err := loadComuni(ctx, db)
+	if err != nil {
+		return err
+	}
+	n, bad, warn, err := t.check(b, places)
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}
