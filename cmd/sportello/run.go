@@ -104,6 +104,20 @@ func versionString() string {
 }
 
 // openStore opens the configured database.
+// openCurrent opens the store for a command and checks that its schema is
+// the one this binary needs.
+func openCurrent(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	db, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, metrics *ops.Metrics) (*store.DB, error) {
 	opts := store.Options{DSN: cfg.DB, Clock: clock.System{}, AuditChain: audit.Chain{Key: cfg.AuditKey}, Logger: log}
 	if metrics != nil {
@@ -148,14 +162,11 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io
 }
 
 func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openStore(ctx, cfg, log, nil)
+	db, err := openCurrent(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err
@@ -183,14 +194,11 @@ func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 }
 
 func verifyAudit(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openStore(ctx, cfg, log, nil)
+	db, err := openCurrent(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	var anchors []audit.Head
 	if cfg.ExpectHead != "" {
 		seq, hash, ok := strings.Cut(cfg.ExpectHead, ":")
@@ -480,14 +488,11 @@ func importFile(ctx context.Context, cfg config.Config, log *slog.Logger, kind, 
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	db, err := openStore(ctx, cfg, log, nil)
+	db, err := openCurrent(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	start := time.Now()
 	progress := func(n int64) {
 		if size > 0 {
@@ -591,14 +596,11 @@ func importComuni(ctx context.Context, cfg config.Config, log *slog.Logger, path
 	if err := comuni.WriteCSV(&buf, t.Places()); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, log, nil)
+	db, err := openCurrent(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "comuni_csv", buf.String()) }); err != nil {
 		return err
 	}
@@ -675,14 +677,11 @@ func importReference(ctx context.Context, cfg config.Config, log *slog.Logger, p
 	if err != nil {
 		return fmt.Errorf("cannot open %s: %w", path, err)
 	}
-	db, err := openStore(ctx, cfg, log, nil)
+	db, err := openCurrent(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	places, err := loadComuni(ctx, db)
 	if err != nil {
 		return err
