@@ -20,13 +20,6 @@ type Office struct {
 	Comuni    []string // codici catastali of comuni served outside those provinces
 }
 
-// Serves reports whether the office's territory includes a comune (by
-// codice catastale) of a province.
-func (of Office) Serves(province, comune string) bool {
-	return slices.Contains(of.Provinces, strings.ToUpper(province)) ||
-		(comune != "" && slices.Contains(of.Comuni, strings.ToUpper(comune)))
-}
-
 // Offices is a table of offices and health authorities.
 type Offices struct {
 	list []Office
