@@ -229,7 +229,10 @@ func TestCertificates_AnnulAndLink(t *testing.T) {
 		spa := send(t, db, store.SentCertificate{Kind: "certificato_cbt", Doctor: docA, Patient: p2})
 		annul := func(doc, number string) (store.SentCertificate, error) {
 			var c store.SentCertificate
-			err := inTx(t, db, func(tx *store.Tx) (err error) { c, err = tx.AnnulCertificate(ctx, doc, number, "Paziente sbagliato"); return err })
+			err := inTx(t, db, func(tx *store.Tx) (err error) {
+				c, err = tx.AnnulCertificate(ctx, doc, number, "Paziente sbagliato")
+				return err
+			})
 			return c, err
 		}
 		link := func(l store.CertificateLink) error {
