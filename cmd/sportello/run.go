@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -23,10 +24,12 @@ import (
 	"github.com/sportello/sportello/internal/api"
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/demo"
+	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
@@ -300,6 +303,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
+	docKeys, err := documentKeys(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
 	if cfg.Demo {
 		loaded, err := demo.LoadUsers(ctx, db, hasher)
 		if err != nil {
@@ -322,9 +329,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
+	var publicKeys []ed25519.PublicKey
+	for _, k := range docKeys {
+		publicKeys = append(publicKeys, k.Public().(ed25519.PublicKey))
+	}
+	certs := certificate.NewService(db, clock.System{}, certificate.Options{Signer: doctoken.NewSigner(docKeys[0]),
+		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName})
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
-		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts,
-		Sender: account.LetterSender{Agency: "Istituto previdenziale", Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
+		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
+		Sender: account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
 	if err != nil {
 		return err
 	}
@@ -461,6 +474,36 @@ func pinHasher(ctx context.Context, cfg config.Config, db *store.DB, log *slog.L
 		return identity.Hasher{}, err
 	}
 	return identity.Hasher{Pepper: []byte(v)}, nil
+}
+
+// agencyName is printed on letters and documents.
+const agencyName = "Istituto previdenziale"
+
+// documentKeys returns the keys that sign the QR codes of documents:
+// --doc-key-file, or, on demo installations, one generated on first start
+// and kept in the database. Outside demo mode the file is required: a key
+// in the database would let anyone who reads a backup forge documents.
+func documentKeys(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) ([]ed25519.PrivateKey, error) {
+	if len(cfg.DocKeys) > 0 {
+		return cfg.DocKeys, nil
+	}
+	if !cfg.Demo {
+		return nil, errors.New("serve: --doc-key-file is required outside demo mode (create the key with `openssl genpkey -algorithm ed25519 -out documenti.pem`)")
+	}
+	k, err := doctoken.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	pemKey, err := doctoken.EncodeKey(k)
+	if err != nil {
+		return nil, err
+	}
+	v, err := db.EnsureMeta(ctx, "demo_doc_key", string(pemKey))
+	if err != nil {
+		return nil, err
+	}
+	log.Warn("demo mode: the key that signs document QR codes is kept in the database; give --doc-key-file in production")
+	return doctoken.DecodeKeys([]byte(v))
 }
 
 // publicURL is the address printed on letters: --public-url, or the

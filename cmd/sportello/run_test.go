@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/sportello/sportello/internal/comuni"
 	"github.com/sportello/sportello/internal/config"
 	"github.com/sportello/sportello/internal/demo"
+	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
 )
@@ -163,10 +165,31 @@ func TestRun_ServeSQLiteWithDemo(t *testing.T) {
 	}
 }
 
+// docKeyFile writes a document signing key, as `openssl genpkey` would.
+func docKeyFile(t *testing.T) string {
+	t.Helper()
+	k, err := doctoken.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := doctoken.EncodeKey(k)
+	path := filepath.Join(t.TempDir(), "documenti.pem")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Flags have SPORTELLO_* equivalents; a flag wins over its variable.
+// Outside demo mode the document signing key is required (DOC-1).
 func TestRun_ConfigFromEnvironment(t *testing.T) {
 	dir := t.TempDir()
-	base, _, stop := startServe(t, env("SPORTELLO_DB", dir+"/env.db", "SPORTELLO_LOG_FORMAT", "text", "SPORTELLO_DEMO", "false"))
+	_, err := runCmd(t, env("SPORTELLO_DB", dir+"/nokey.db", "SPORTELLO_DEMO", "false"), "--addr", "127.0.0.1:0", "serve")
+	if err == nil || !strings.Contains(err.Error(), "--doc-key-file") {
+		t.Fatalf("serve without a document key outside demo mode = %v; want a refusal naming --doc-key-file", err)
+	}
+	base, _, stop := startServe(t, env("SPORTELLO_DB", dir+"/env.db", "SPORTELLO_LOG_FORMAT", "text", "SPORTELLO_DEMO", "false",
+		"SPORTELLO_DOC_KEY_FILE", docKeyFile(t)))
 	get(t, base+"/healthz")
 	stop()
 	if _, err := os.Stat(dir + "/env.db"); err != nil {
@@ -265,7 +288,7 @@ func TestRun_SchemaGate(t *testing.T) {
 		if err != nil || !strings.Contains(out, "schema at version") {
 			t.Fatalf("migrate = %q, %v", out, err)
 		}
-		base, _, stop := startServe(t, env(), "--db", dsn)
+		base, _, stop := startServe(t, env(), "--db", dsn, "--doc-key-file", docKeyFile(t))
 		if resp, body := get(t, base+"/readyz"); resp.StatusCode != 200 {
 			t.Fatalf("readyz after migrate = %d %s", resp.StatusCode, body)
 		}

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sportello/sportello/internal/doctoken"
 )
 
 // DefaultDB is the embedded database file used when none is given.
@@ -39,6 +42,9 @@ type Config struct {
 	LoginPerAddress int           // login attempts a minute from one client address (and burst)
 	LoginLock       time.Duration // how long the lock lasts
 	PublicURL       *url.URL      // how users reach the service; https turns on Secure cookies and HSTS
+	// DocKeys sign the verification codes printed on documents: the first
+	// signs, all verify (retired keys stay for documents already printed).
+	DocKeys []ed25519.PrivateKey
 }
 
 // HTTPS reports whether users reach the service over HTTPS.
@@ -77,6 +83,7 @@ var settings = []setting{
 	{"pepper-file", "SPORTELLO_PEPPER_FILE", "", "file holding the pepper of PIN hashes, kept outside the database (default: one generated and kept in the database — demo only)", false},
 	{"secret-file", "SPORTELLO_SECRET_FILE", "", "file holding the secret that signs form tokens (default: one generated and kept in the database)", false},
 	{"api-tokens-file", "SPORTELLO_API_TOKENS_FILE", "", "file of API bearer tokens, one \"token role actor\" per line (a stopgap until identity lands)", false},
+	{"doc-key-file", "SPORTELLO_DOC_KEY_FILE", "", "PEM file of the Ed25519 key that signs the QR codes on documents; retired keys may follow it (required to serve outside demo mode; create one with `openssl genpkey -algorithm ed25519`)", false},
 	{"public-url", "SPORTELLO_PUBLIC_URL", "", "the address users reach, e.g. https://sportello.example.it (https: Secure cookies and HSTS)", false},
 	{"expect-head", "SPORTELLO_AUDIT_EXPECT_HEAD", "", "audit verify: a chain head recorded earlier (seq:hash) that must still be in the chain", false},
 	{"shutdown-timeout", "SPORTELLO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown", false},
@@ -183,6 +190,15 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 		c.Pepper = []byte(strings.TrimSpace(string(pepper)))
 		if len(c.Pepper) < 32 {
 			problems = append(problems, "--pepper-file: the pepper must be at least 32 characters")
+		}
+	}
+	if f := *vals["doc-key-file"]; f != "" {
+		data, err := os.ReadFile(f)
+		if err == nil {
+			c.DocKeys, err = doctoken.DecodeKeys(data)
+		}
+		if err != nil {
+			problems = append(problems, "--doc-key-file: "+err.Error())
 		}
 	}
 	if p := *vals["public-url"]; p != "" {

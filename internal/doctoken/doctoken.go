@@ -158,6 +158,40 @@ func DecodeKey(data []byte) (ed25519.PrivateKey, error) {
 	if block == nil || block.Type != "PRIVATE KEY" {
 		return nil, errors.New("doctoken: no PEM \"PRIVATE KEY\" block (create one with `openssl genpkey -algorithm ed25519`)")
 	}
+	return parseKey(block)
+}
+
+// DecodeKeys reads one or more Ed25519 private keys from PEM: the first
+// signs new documents; the others, retired keys, still verify the
+// documents they signed (key rotation). Anything but "PRIVATE KEY"
+// blocks and blank space is refused.
+func DecodeKeys(data []byte) ([]ed25519.PrivateKey, error) {
+	var keys []ed25519.PrivateKey
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			if len(strings.TrimSpace(string(rest))) > 0 {
+				return nil, errors.New("doctoken: text outside the PEM blocks")
+			}
+			break
+		}
+		if block.Type != "PRIVATE KEY" {
+			return nil, fmt.Errorf("doctoken: a PEM %q block; want \"PRIVATE KEY\"", block.Type)
+		}
+		k, err := parseKey(block)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("doctoken: no PEM \"PRIVATE KEY\" block (create one with `openssl genpkey -algorithm ed25519`)")
+	}
+	return keys, nil
+}
+
+func parseKey(block *pem.Block) (ed25519.PrivateKey, error) {
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("doctoken: %w", err)

@@ -110,3 +110,27 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// REQ DOC-1: a key file may hold the signing key followed by retired
+// keys; anything else in it is refused.
+func TestDecodeKeys(t *testing.T) {
+	k1, _ := doctoken.GenerateKey()
+	k2, _ := doctoken.GenerateKey()
+	b1, _ := doctoken.EncodeKey(k1)
+	b2, _ := doctoken.EncodeKey(k2)
+	keys, err := doctoken.DecodeKeys(append(append([]byte{}, b1...), b2...))
+	if err != nil || len(keys) != 2 || !keys[0].Equal(k1) || !keys[1].Equal(k2) {
+		t.Fatalf("DecodeKeys = %d keys, %v", len(keys), err)
+	}
+	for name, bad := range map[string][]byte{
+		"empty":        nil,
+		"garbage":      []byte("not a key"),
+		"trailing":     append(append([]byte{}, b1...), "junk"...),
+		"other block":  []byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+		"broken block": []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+	} {
+		if _, err := doctoken.DecodeKeys(bad); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

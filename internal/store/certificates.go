@@ -24,6 +24,9 @@ type SentCertificate struct {
 	ExpiresAt      time.Time // zero: no link window
 	AnnulledAt     time.Time // zero: valid
 	LinkedTo       string
+	// Expiry, when set, computes ExpiresAt from the registration time, so
+	// that the window starts from the date the register gives.
+	Expiry func(sentAt time.Time) time.Time
 }
 
 // SendCertificate registers a certificate in the certificate register —
@@ -38,6 +41,9 @@ func (tx *Tx) SendCertificate(ctx context.Context, c SentCertificate, subject, p
 		return c, err
 	}
 	c.RegistrationID, c.Number, c.SentAt = r.ID, r.Number.String(), r.RegisteredAt.UTC()
+	if c.Expiry != nil {
+		c.ExpiresAt = c.Expiry(c.SentAt)
+	}
 	var addr, exp any
 	if c.AddressID != 0 {
 		addr = c.AddressID

@@ -307,6 +307,7 @@ func (s *Server) exampleStatus(w http.ResponseWriter, r *http.Request) {
 type Pager struct {
 	Page, Pages, Total int
 	Base               string // URL to which "?pagina=N" is added
+	Query              string // other query parameters kept across pages (filters), encoded
 }
 
 // Prev and Next return neighbouring pages, 0 when there is none.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/account"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
@@ -477,6 +478,11 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"scope.":          account.APIScopes,
 		"letters.status.": {"queued", "printed", "cancelled"},
 		"pinreq.err.":     {"cf", "nome", "cognome", "nascita", "luogo"},
+		"cert.kind.":      {certificate.KindSpa, certificate.KindInvalidity},
+		"cert.doc.":       certificate.Docs,
+		"cert.purpose.":   certificate.Purposes,
+		"cert.event.":     {"sent", "annulled", "linked"},
+		"cert.state.":     {"draft", "sent", "annulled", "linked"},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

@@ -13,6 +13,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title"))
 	mux.HandleFunc("GET /note-legali", s.content("note-legali", "page.legal.title"))
 	mux.HandleFunc("GET /lingua/{lang}", s.switchLang)
+	mux.HandleFunc("GET /verifica", s.verify)
 	mux.HandleFunc("POST /sessione/rinnova", s.renewForm)
 
 	if s.accounts != nil {
@@ -44,6 +45,27 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /ufficio/pin/revoca", s.officePINRevoke)
 		mux.HandleFunc("GET /ufficio/medici", s.officeDoctor)
 		mux.HandleFunc("POST /ufficio/medici", s.officeDoctorPost)
+
+		mux.HandleFunc("GET /medico", s.doctorMenu)
+		mux.HandleFunc("GET /medico/primo-accesso", s.doctorFirstAccess)
+		mux.HandleFunc("POST /medico/primo-accesso", s.doctorDeclarationPost)
+		mux.HandleFunc("GET /medico/dati", s.doctorData)
+		mux.HandleFunc("POST /medico/dati", s.doctorDeclarationPost)
+		mux.HandleFunc("GET /medico/dati/indirizzi/nuovo", s.doctorAddress)
+		mux.HandleFunc("POST /medico/dati/indirizzi/nuovo", s.doctorAddressPost)
+		mux.HandleFunc("GET /medico/dati/indirizzi/{id}", s.doctorAddress)
+		mux.HandleFunc("POST /medico/dati/indirizzi/{id}", s.doctorAddressPost)
+		mux.HandleFunc("POST /medico/dati/indirizzi/{id}/rimuovi", s.doctorAddressRemove)
+		mux.HandleFunc("GET /medico/certificati", s.certList)
+		mux.HandleFunc("GET /medico/certificati/nuovo", s.certNew)
+		mux.HandleFunc("POST /medico/certificati/nuovo", s.certPost)
+		mux.HandleFunc("GET /medico/bozze/{id}", s.certDraft)
+		mux.HandleFunc("POST /medico/bozze/{id}", s.certPost)
+		mux.HandleFunc("POST /medico/bozze/{id}/elimina", s.certDraftDelete)
+		mux.HandleFunc("GET /medico/certificati/{number}", s.certDetail)
+		mux.HandleFunc("POST /medico/certificati/{number}/annulla", s.certAnnul)
+		mux.HandleFunc("GET /medico/certificati/{number}/pdf/{doc}", s.certPDF)
+		mux.HandleFunc("GET /medico/stampa/{doc}", s.certPrint)
 	}
 
 	if s.examples {

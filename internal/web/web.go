@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/account"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
@@ -48,6 +49,9 @@ type Options struct {
 	// Sender is printed on letters (the PIN letter); its BaseURL comes from
 	// the configuration, never from a request.
 	Sender account.LetterSender
+	// Certificates is the certifying doctor's service; without it the
+	// doctor's pages and /verifica answer "not found".
+	Certificates *certificate.Service
 }
 
 // Server renders the pages.
@@ -63,6 +67,7 @@ type Server struct {
 	secure   bool
 	accounts *account.Service
 	sender   account.LetterSender
+	certs    *certificate.Service
 }
 
 // New parses every template and hashes the assets; errors here are bugs.
@@ -81,6 +86,7 @@ func New(opts Options) (*Server, error) {
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
 		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts, sender: opts.Sender,
+		certs: opts.Certificates,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -103,6 +109,8 @@ func (s *Server) AssetsBuilt() bool { return s.assets.Built }
 var funcs = template.FuncMap{
 	"date":     i18n.Date,
 	"datetime": i18n.DateTime,
+	"inc":      func(i int) int { return i + 1 },
+	"list":     func(s ...string) []string { return s },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -248,6 +256,9 @@ func (s *Server) nav(v *View) []NavItem {
 		}
 		if v.Actor.Role == identity.RoleIntermediary || v.Actor.Role == identity.RoleContactCentre {
 			items = append(items, NavItem{Label: v.T("nav.acting"), URL: "/per-conto-di"})
+		}
+		if v.Actor.Role == identity.RoleDoctor && s.certs != nil {
+			items = append(items, NavItem{Label: v.T("nav.doctor"), URL: "/medico"})
 		}
 		if v.Actor.Role == identity.RoleIntermediary {
 			items = append(items, NavItem{Label: v.T("nav.mandate.new"), URL: "/deleghe/nuova"})
