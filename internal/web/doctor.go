@@ -367,6 +367,10 @@ func (s *Server) certNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := certificate.Draft{Kind: kind}
+	// The first practice is proposed; the doctor can choose another or none.
+	if addrs, err := s.certs.Addresses(r.Context(), identity.ActorFrom(r.Context())); err == nil && len(addrs) > 0 {
+		d.AddressID = addrs[0].ID
+	}
 	if kind == certificate.KindSpa {
 		d.Spa = &certificate.Spa{}
 	} else {
