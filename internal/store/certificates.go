@@ -114,7 +114,7 @@ func (db *DB) FindCertificates(ctx context.Context, f CertificateFilter) ([]Cert
 		sent.cond += " AND annulled_at IS NOT NULL"
 	}
 	const sentCols = `0 AS draft_id, registration_id, number, kind, patient_cf, address_id, sent_at AS at, expires_at, annulled_at, linked_to FROM certificates`
-	const draftCols = `id AS draft_id, 0 AS registration_id, '' AS number, kind, patient_cf, address_id, updated_at AS at, NULL AS expires_at, NULL AS annulled_at, '' AS linked_to FROM certificate_drafts`
+	const draftCols = `id AS draft_id, 0 AS registration_id, '' AS number, kind, patient_cf, address_id, updated_at AS at, CASE WHEN 1 = 0 THEN updated_at END AS expires_at, CASE WHEN 1 = 0 THEN updated_at END AS annulled_at, '' AS linked_to FROM certificate_drafts`
 	var query, count string
 	var args []any
 	switch f.State {
@@ -122,21 +122,28 @@ func (db *DB) FindCertificates(ctx context.Context, f CertificateFilter) ([]Cert
 		query, count, args = "SELECT "+draftCols+" WHERE "+drafts.cond, "SELECT count(*) FROM certificate_drafts WHERE "+drafts.cond, drafts.args
 	case "sent", "annulled":
 		query, count, args = "SELECT "+sentCols+" WHERE "+sent.cond, "SELECT count(*) FROM certificates WHERE "+sent.cond, sent.args
-	default:
-		query = "SELECT " + sentCols + " WHERE " + sent.cond + " UNION ALL SELECT " + draftCols + " WHERE " + drafts.cond
-		count = "SELECT (SELECT count(*) FROM certificates WHERE " + sent.cond + ") + (SELECT count(*) FROM certificate_drafts WHERE " + drafts.cond + ")"
-		args = append(append([]any{}, sent.args...), drafts.args...)
-	}
-	var total int
-	if err := db.read.QueryRowContext(ctx, db.d.q(count), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: count certificates: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.q(query+` ORDER BY at DESC, registration_id DESC, draft_id DESC LIMIT ? OFFSET ?`),
-		append(args, limit, max(0, f.Offset))...)
+	offset := max(0, f.Offset)
+	listArgs := append(append([]any{}, args...), limit, offset)
+	if f.State == "" {
+		count = "SELECT (SELECT count(*) FROM certificates WHERE " + sent.cond + ") + (SELECT count(*) FROM certificate_drafts WHERE " + drafts.cond + ")"
+		args = append(append([]any{}, sent.args...), drafts.args...)
+		// Each side stops at the rows the page can need, read in index
+		// order, so the merge sorts at most two pages' worth, not every
+		// certificate of the doctor.
+		query = "SELECT * FROM (SELECT " + sentCols + " WHERE " + sent.cond + " ORDER BY sent_at DESC, registration_id DESC LIMIT ?) s" +
+			" UNION ALL SELECT * FROM (SELECT " + draftCols + " WHERE " + drafts.cond + " ORDER BY updated_at DESC, id DESC LIMIT ?) d"
+		listArgs = append(append(append(append([]any{}, sent.args...), offset+limit), drafts.args...), offset+limit, limit, offset)
+	}
+	var total int
+	if err := db.read.QueryRowContext(ctx, db.d.q(count), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count certificates: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.q(query+` ORDER BY at DESC, registration_id DESC, draft_id DESC LIMIT ? OFFSET ?`), listArgs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: certificates: %w", err)
 	}

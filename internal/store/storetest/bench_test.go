@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/protocol"
 	"github.com/sportello/sportello/internal/store"
@@ -131,6 +133,73 @@ func BenchmarkRegisteringTx(b *testing.B) {
 				if err := tx.Commit(); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkCertificateList measures a doctor's "Visualizza certificati"
+// (CERT-6) with 100,000 certificates in the register: 20 doctors, one of
+// whom sent 20,000 of them to 2,000 patients over a year, plus 50 drafts.
+// The pages are the first, one filtered by patient, one by a month, and a
+// deep page (the 500th).
+func BenchmarkCertificateList(b *testing.B) {
+	const total, doctors, heavy = 100_000, 20, "BNCLRA70E52H501P"
+	for _, tg := range storetest.Targets(b) {
+		b.Run(tg.Name(), func(b *testing.B) {
+			ctx := context.Background()
+			start := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
+			clk := clock.NewManual(start)
+			db := tg.New(b, store.Options{Clock: clk})
+			const batch = 2000
+			for n := 0; n < total; n += batch {
+				err := db.InTx(ctx, func(tx *store.Tx) error {
+					for i := n; i < n+batch; i++ {
+						doc := fmt.Sprintf("DOC%013d", i%doctors)
+						if i%5 == 0 {
+							doc = heavy
+						}
+						c := store.SentCertificate{Kind: "certificato_cbt", Doctor: doc, Patient: fmt.Sprintf("PAT%013d", i%2000)}
+						if i%2 == 0 {
+							c.Kind, c.ExpiresAt = "certificato_invalidita", clk.Now().Add(90*24*time.Hour)
+						}
+						if _, err := tx.SendCertificate(ctx, c, "Certificato medico", `{}`, "web"); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				clk.Advance(365 * 24 * time.Hour / (total / batch))
+			}
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				for range 50 {
+					if _, err := tx.SaveCertificateDraft(ctx, store.CertificateDraft{Doctor: heavy, Kind: "certificato_cbt", Data: "{}"}, 30*24*time.Hour); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			filters := map[string]store.CertificateFilter{
+				"first-page": {Doctor: heavy},
+				"patient":    {Doctor: heavy, Patient: "PAT0000000000010"},
+				"month":      {Doctor: heavy, State: "sent", From: start.AddDate(0, 6, 0), To: start.AddDate(0, 7, 0)},
+				"page-500":   {Doctor: heavy, Offset: 499 * 20},
+			}
+			for _, name := range []string{"first-page", "patient", "month", "page-500"} {
+				f := filters[name]
+				b.Run(name, func(b *testing.B) {
+					for b.Loop() {
+						rows, n, err := db.FindCertificates(ctx, f)
+						if err != nil || len(rows) == 0 || n == 0 {
+							b.Fatalf("%d rows of %d, %v", len(rows), n, err)
+						}
+					}
+				})
 			}
 		})
 	}
