@@ -6,8 +6,11 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/demo"
 	"github.com/sportello/sportello/internal/history"
+	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/protocol"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
@@ -62,4 +65,33 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("Load into a database with records = %v; want ErrNotEmpty", err)
 		}
 	})
+}
+
+// REQ CERT-6: the demo doctor Giorgio Ferrario has a declaration, sent
+// certificates (one annulled) and a draft; loading twice adds nothing.
+func TestLoadCertificates(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Targets(t)[0].New(t, store.Options{})
+	if _, err := demo.LoadUsers(ctx, db, identity.Hasher{Pepper: []byte("pepper-pepper-pepper-pepper-0123")}); err != nil {
+		t.Fatal(err)
+	}
+	svc := certificate.NewService(db, nil, certificate.Options{})
+	for i, want := range []bool{true, false} {
+		loaded, err := demo.LoadCertificates(ctx, db, svc)
+		if err != nil || loaded != want {
+			t.Fatalf("load %d = %v, %v", i+1, loaded, err)
+		}
+	}
+	a := identity.Actor{UserID: 9, FiscalCode: demo.Users[8].Person.FiscalCode, Role: identity.RoleDoctor}
+	rows, total, err := svc.List(ctx, a, store.CertificateFilter{})
+	if err != nil || total != 4 || !rows[0].IsDraft() {
+		t.Fatalf("Ferrario's list = %+v (%d), %v", rows, total, err)
+	}
+	if _, n, _ := svc.List(ctx, a, store.CertificateFilter{State: "annulled"}); n != 1 {
+		t.Errorf("annulled = %d", n)
+	}
+	laura := identity.Actor{UserID: 4, FiscalCode: demo.Users[3].Person.FiscalCode, Role: identity.RoleDoctor}
+	if _, err := svc.Profile(ctx, laura); !apperr.Is(err, apperr.NotFound) {
+		t.Error("Laura Bianchi has a declaration: the first access cannot be tried")
+	}
 }
