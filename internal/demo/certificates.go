@@ -63,5 +63,7 @@ func LoadCertificates(ctx context.Context, db *store.DB, svc *certificate.Servic
 		Spa: &certificate.Spa{Pathology: refdata.Rheumatic}}); err != nil {
 		return false, err
 	}
-	return true, db.InTx(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, certificatesMetaKey, tx.Now().Format("2006-01-02T15:04:05Z")) })
+	return true, db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.SetMeta(ctx, certificatesMetaKey, tx.Now().Format("2006-01-02T15:04:05Z"))
+	})
 }
