@@ -186,11 +186,15 @@ func loadDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	if err != nil {
 		return err
 	}
-	if res.AlreadyLoaded && !users && !cases {
+	certs, err := demo.LoadCertificates(ctx, db, certificate.NewService(db, clock.System{}, certificate.Options{}))
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded && !users && !cases && !certs {
 		fmt.Fprintln(stdout, "Demo data were already loaded.")
 		return nil
 	}
-	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries; %d users; %d people with registry records (docs/DEMO.md).\n",
+	fmt.Fprintf(stdout, "Demo data loaded: %d registrations with their history and audit entries; %d users; %d people with registry records; a doctor's certificates (docs/DEMO.md).\n",
 		res.Registrations, len(demo.Users), len(demo.Cases))
 	printDemoUsers(stdout)
 	return nil
@@ -335,6 +339,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	certs := certificate.NewService(db, clock.System{}, certificate.Options{Signer: doctoken.NewSigner(docKeys[0]),
 		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName})
+	if cfg.Demo {
+		if loaded, err := demo.LoadCertificates(ctx, db, certs); err != nil {
+			return err
+		} else if loaded {
+			log.Info("demo certificates loaded", "doctor", "Giorgio Ferrario")
+		}
+	}
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
 		Sender: account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
@@ -369,14 +380,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			if err != nil {
 				return api.Principal{}, err
 			}
-			return api.Principal{Actor: a.ID(), Role: string(a.Role), Scopes: scopes}, nil
+			return api.Principal{Actor: a.ID(), Role: string(a.Role), Scopes: scopes, Person: a}, nil
 		}
 		if static != nil {
 			return static.Authenticate(ctx, token)
 		}
 		return api.Principal{}, api.ErrInvalidToken
 	})
-	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth, Catalogue: cat}).Routes(mux)
+	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth, Catalogue: cat,
+		Certificates: certs}).Routes(mux)
 	pages.Routes(mux)
 	var inflight httpx.InFlight
 	handler := httpx.Chain(mux,

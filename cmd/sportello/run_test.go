@@ -136,7 +136,7 @@ func TestRun_ServeSQLiteWithDemo(t *testing.T) {
 		`sportello_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`,
 		`sportello_http_requests_total{method="GET",route="/",status="404"} 1`,
 		`sportello_http_request_duration_seconds_bucket{method="GET",route="GET /readyz"`,
-		`sportello_register_allocations_total{register="certificati"} 4`,
+		`sportello_register_allocations_total{register="certificati"} 7`, // 4 example registrations, 3 demo certificates
 		`sportello_register_allocations_total{register="protocollo"} 4`,
 		`go_sql_open_connections{db_name="write"}`,
 		`sportello_write_queue_length 0`,
@@ -249,9 +249,11 @@ func TestRun_AuditVerify(t *testing.T) {
 			t.Fatalf("demo = %q, %v", out, err)
 		}
 		out, err := runCmd(t, e, "audit", "verify")
-		want := fmt.Sprintf("intact: %d entries", 8+len(demo.Users)+1)
+		// 8 registrations, the users, the demo registry, and the demo
+		// doctor's declaration, practice, 3 certificates and 1 annulment.
+		want := fmt.Sprintf("intact: %d entries", 8+len(demo.Users)+1+6)
 		if err != nil || !strings.Contains(out, want) || strings.Contains(out, "Warning") {
-			t.Fatalf("audit verify = %q, %v; want %q (8 registrations, the users, the demo registry), no warning with a key", out, err, want)
+			t.Fatalf("audit verify = %q, %v; want %q (registrations, users, registry, demo certificates), no warning with a key", out, err, want)
 		}
 		raw := storetest.Raw(t, dsn)
 		if tg.Engine == store.Postgres {

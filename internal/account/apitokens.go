@@ -21,7 +21,7 @@ import (
 // once; the database keeps its hash.
 
 // APIScopes are the scopes a token may grant.
-var APIScopes = []string{"registrations:read", "registrations:write"}
+var APIScopes = []string{"registrations:read", "registrations:write", "certificates:read", "certificates:write"}
 
 // MaxAPITokenLife bounds a token's life.
 const MaxAPITokenLife = 365 * 24 * time.Hour

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
@@ -33,6 +34,9 @@ type Options struct {
 	// Catalogue gives the API's messages (keys "api.…") in the client's
 	// language; the embedded catalogue (i18n.Load) if nil.
 	Catalogue *i18n.Catalogue
+	// Certificates is the certifying doctor's service; if nil, the
+	// doctor's and certificate operations are not mounted.
+	Certificates *certificate.Service
 }
 
 // API is the JSON API. Build it with New and mount it with Routes.
@@ -43,6 +47,7 @@ type API struct {
 	version string
 	auth    Authenticator
 	cat     *i18n.Catalogue
+	certs   *certificate.Service
 
 	huma    huma.API
 	routes  []route        // in registration order
@@ -62,7 +67,7 @@ const OpenAPIPath = "/api/openapi.json"
 // New builds the API and its OpenAPI document.
 func New(opts Options) *API {
 	a := &API{db: opts.DB, clock: opts.Clock, log: opts.Logger, version: opts.Version, auth: opts.Auth,
-		cat: opts.Catalogue, inner: http.NewServeMux()}
+		cat: opts.Catalogue, certs: opts.Certificates, inner: http.NewServeMux()}
 	if a.clock == nil {
 		a.clock = clock.System{}
 	}
@@ -236,5 +241,5 @@ Conventions, common to every operation:
 - **Errors** are RFC 9457 problem details (` + "`application/problem+json`" + `): ` + "`title`" + ` (the status, localised), ` + "`status`" + `, ` + "`detail`" + `, ` + "`instance`" + ` (the request ID, also in ` + "`X-Request-ID`" + `), and for invalid requests ` + "`errors`" + `, a list of ` + "`{location, message}`" + ` where location is e.g. ` + "`body.subject`" + `, ` + "`query.page`" + ` or ` + "`header.Idempotency-Key`" + `.
 - **Language**: messages are in Italian; titles and generic messages are in English when ` + "`Accept-Language`" + ` prefers English.
 - **Lists** take ` + "`page`" + ` (from 1) and ` + "`per_page`" + ` (1-100, default 20) and answer ` + "`{items, page, per_page, total, total_pages}`" + ` with an RFC 8288 ` + "`Link`" + ` header (first, prev, next, last). Unknown query parameters are rejected.
-- **Creates** require an ` + "`Idempotency-Key`" + ` header (1-200 characters): retrying with the same key and body returns the first response with ` + "`Idempotent-Replayed: true`" + `; the same key with another body is a 409.
+- **Every POST** (creations, sendings, annulments) requires an ` + "`Idempotency-Key`" + ` header (1-200 characters): retrying with the same key and body returns the first response with ` + "`Idempotent-Replayed: true`" + `; the same key with another body is a 409.
 - **Times** are RFC 3339 in Europe/Rome. Responses are never cacheable (` + "`Cache-Control: no-store, private`" + `).`

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/api"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
+	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/store"
@@ -43,9 +45,18 @@ const tokensFile = `
 // it raises: it must reach the logs and never a response.
 const secret = "pq: password authentication failed for user sportello"
 
-type testAuth struct{ st *api.StaticTokens }
+// testAuth authenticates the static tokens of tokensFile and, like the
+// personal tokens of cmd/sportello, the tokens of people: a principal with
+// the user it acts for.
+type testAuth struct {
+	st     *api.StaticTokens
+	people map[string]api.Principal
+}
 
 func (a testAuth) Authenticate(ctx context.Context, token string) (api.Principal, error) {
+	if p, ok := a.people[token]; ok {
+		return p, nil
+	}
 	switch token {
 	case tokenPanic:
 		panic(secret)
@@ -92,6 +103,7 @@ type env struct {
 	mux   *recordingMux
 	srv   *httptest.Server
 	logs  *syncBuffer
+	certs *certificate.Service
 }
 
 // now is the test clock's time: 10 March 2026, 09:30 in Rome (CET, +01:00).
@@ -109,14 +121,21 @@ func newEnv(t *testing.T, tg storetest.Target) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, err := doctoken.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := doctoken.NewSigner(key)
+	certs := certificate.NewService(db, clk, certificate.Options{Signer: signer, Verifier: doctoken.NewVerifier(signer.Public()),
+		BaseURL: "https://sportello.example.it"})
 	logs := &syncBuffer{}
 	a := api.New(api.Options{DB: db, Clock: clk, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Version: "1.2.3", Auth: testAuth{st}, Catalogue: cat})
+		Version: "1.2.3", Auth: testAuth{st: st, people: people}, Catalogue: cat, Certificates: certs})
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	a.Routes(mux)
 	srv := httptest.NewServer(httpx.Chain(mux, httpx.RequestID))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs}
+	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs, certs: certs}
 }
 
 // request describes one call; zero fields are left out.

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"github.com/sportello/sportello/internal/identity"
-
 	"context"
 	"errors"
 	"net/http"
@@ -11,6 +9,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/sportello/sportello/internal/history"
+	"github.com/sportello/sportello/internal/identity"
 )
 
 // Principal is who is calling the API.
@@ -20,14 +21,30 @@ type Principal struct {
 	// Scopes the token grants, e.g. "registrations:read"; nil grants every
 	// scope (the static tokens file).
 	Scopes []string
+	// Person is the user a personal token acts for, in the token's role
+	// (account.Service.AuthenticateAPIToken); zero for the static tokens
+	// file, which names software, not people. Operations on a person's own
+	// records, such as a doctor's certificates, need it.
+	Person identity.Actor
 }
 
-// identity is the principal as the authorisation policy sees it: the role
-// decides what a caller of the API may do with registrations (the policy
-// is the one place of that decision, as for the web pages).
+// identity is the principal as the authorisation policy sees it: the
+// user of a personal token, or else an actor whose role decides what a
+// caller of the API may do with registrations (the policy is the one place
+// of that decision, as for the web pages).
 func (p Principal) identity() identity.Actor {
-	return identity.Actor{UserID: -1, FiscalCode: p.Actor, Role: identity.Role(p.Role)}
+	if p.hasPerson() {
+		a := p.Person
+		if a.Channel == "" {
+			a.Channel = history.ChannelAPI
+		}
+		return a
+	}
+	return identity.Actor{UserID: -1, FiscalCode: p.Actor, Role: identity.Role(p.Role), Channel: history.ChannelAPI}
 }
+
+// hasPerson reports whether the principal is a user (a personal token).
+func (p Principal) hasPerson() bool { return !p.Person.IsAnonymous() }
 
 // AuthFunc adapts a function to Authenticator.
 type AuthFunc func(ctx context.Context, bearerToken string) (Principal, error)
@@ -53,6 +70,7 @@ func scopeOf(op *huma.Operation) string {
 const (
 	RoleOffice = "office" // an agency office's software
 	RoleAdmin  = "admin"
+	RoleDoctor = "doctor" // a certifying doctor's practice-management software
 )
 
 // Authenticator turns a bearer token into a principal. It returns an error
@@ -88,7 +106,8 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 const metaRoles = "sportello.roles"
 
 // allow marks op as protected: the caller needs a bearer token and one of
-// roles. It also documents the requirement.
+// roles. It also documents the requirement, and the scope a personal token
+// needs.
 func allow(op huma.Operation, roles ...string) huma.Operation {
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
@@ -97,6 +116,9 @@ func allow(op huma.Operation, roles ...string) huma.Operation {
 	op.Security = []map[string][]string{{securityScheme: {}}}
 	op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
 	op.Description = strings.TrimSpace(op.Description + "\n\nRoles: " + strings.Join(roles, ", ") + ".")
+	if scope := scopeOf(&op); scope != "" {
+		op.Description += " Token scope: " + scope + "."
+	}
 	return op
 }
 

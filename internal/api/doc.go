@@ -19,14 +19,18 @@
 //     are the "api." keys of the i18n catalogue (messages.go). Messages
 //     from the domain stay as apperr gives them, in Italian.
 //   - Protected operations need "Authorization: Bearer <token>"; the
-//     Authenticator (StaticTokens until identity exists) gives the
-//     Principal, whose Actor is recorded in events and audit entries.
-//     Missing or unknown token: 401 with WWW-Authenticate: Bearer. Wrong
-//     role: 403.
+//     Authenticator (users' personal tokens, and StaticTokens for
+//     integration tests) gives the Principal, whose Actor is recorded in
+//     events and audit entries. A personal token also gives the user
+//     (Principal.Person), whom the domain services check as they check a
+//     web session: the certifying doctor's operations (doctor.go,
+//     certificates.go) need it. Missing or unknown token: 401 with
+//     WWW-Authenticate: Bearer. Wrong role or scope: 403.
 //   - Lists take page and per_page and answer Page[T] with a Link header
 //     (page.go).
 //   - Creates take an Idempotency-Key header and run through store.DB.Once
-//     (idempotency.go, PROT-3).
+//     (idempotency.go, PROT-3); a domain service joins that transaction
+//     through its WithTx (certificate.Service.WithTx).
 //   - Responses are Cache-Control: no-store, private.
 //   - Times are RFC 3339 in Europe/Rome.
 package api

@@ -211,6 +211,7 @@ var humaMessages = func() []humaMessage {
 		args   int // how many of the captured values the message shows
 	}{
 		{validation.MsgExpectedRequiredProperty, "api.err.required", 0},
+		{validation.MsgExpectedRFC3339Date, "api.err.date", 0},
 		{"required %s parameter is missing", "api.err.parameter_required", 0},
 		{validation.MsgUnexpectedProperty, "api.err.unknown_field", 0},
 		{"unknown query parameter", "api.err.unknown_parameter", 0},

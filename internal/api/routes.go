@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -51,4 +52,211 @@ func (a *API) register() {
 		Tags:        []string{"registrations"},
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, RoleOffice, RoleAdmin), a.getRegistration)
+
+	if a.certs != nil {
+		a.registerCertificates()
+	}
+}
+
+// registerCertificates lists the certifying doctor's operations (CERT-1…
+// CERT-9, DOC-1), for practice-management software. They share the tag
+// "certificates", hence the scopes certificates:read (GET) and
+// certificates:write, and need a doctor's personal token.
+func (a *API) registerCertificates() {
+	const tag = "certificates"
+	const declaration = " Before the first-access declaration (PUT " + doctorProfilePath + ") it answers 403."
+	const idempotent = " Requires an Idempotency-Key: a retry with the same key and body returns the first response with Idempotent-Replayed: true."
+	certBody := int64(256 << 10) // the longest certificate, even fully \u-escaped
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-doctor-profile",
+		Method:      http.MethodGet,
+		Path:        doctorProfilePath,
+		Summary:     "Read the doctor's declaration",
+		Description: "The first-access declaration (CERT-1): relationship with the SSN, health body, registration with the Ordine dei medici. 404 until it is made.",
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound},
+	}, RoleDoctor), a.getDoctorProfile)
+
+	// A PUT that makes the declaration answers 201; huma documents only
+	// the default status, 200.
+	profile := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[DoctorProfile](), true, "")
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "put-doctor-profile",
+		Method:       http.MethodPut,
+		Path:         doctorProfilePath,
+		Summary:      "Make or change the doctor's declaration",
+		Description:  "Makes the first-access declaration (201), which every certificate operation requires, or changes it (200; CERT-7). Certificates already sent keep the data they were sent with. Every wrong member is named in errors.",
+		Tags:         []string{tag},
+		MaxBodyBytes: 16 << 10,
+		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{
+			"201": {Description: "The first-access declaration was made.", Content: map[string]*huma.MediaType{"application/json": {Schema: profile}}},
+		},
+	}, RoleDoctor), a.putDoctorProfile)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "list-doctor-addresses",
+		Method:      http.MethodGet,
+		Path:        addressesPath,
+		Summary:     "List the practice addresses",
+		Description: "The doctor's practice addresses, oldest first (CERT-7); a certificate's studio is one of their ids." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.listAddresses)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "create-doctor-address",
+		Method:        http.MethodPost,
+		Path:          addressesPath,
+		Summary:       "Add a practice address",
+		Description:   "Adds a practice address (CERT-7)." + idempotent + declaration,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  16 << 10,
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.createAddress)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-doctor-address",
+		Method:      http.MethodGet,
+		Path:        addressesPath + "/{id}",
+		Summary:     "Read a practice address",
+		Description: "One of the doctor's practice addresses." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.getAddress)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "put-doctor-address",
+		Method:       http.MethodPut,
+		Path:         addressesPath + "/{id}",
+		Summary:      "Change a practice address",
+		Description:  "Changes one of the doctor's practice addresses; certificates already sent keep the address as it was (CERT-7, CERT-8)." + declaration,
+		Tags:         []string{tag},
+		MaxBodyBytes: 16 << 10,
+		Errors:       []int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.putAddress)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "delete-doctor-address",
+		Method:      http.MethodDelete,
+		Path:        addressesPath + "/{id}",
+		Summary:     "Remove a practice address",
+		Description: "Removes one of the doctor's practice addresses; certificates already sent keep it." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.deleteAddress)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "create-certificate-draft",
+		Method:        http.MethodPost,
+		Path:          draftsPath,
+		Summary:       "Save a new draft",
+		Description:   "Saves a certificate being written (CERT-3): it may be incomplete and has no number; it is kept 30 days after its last change. Only a wrong kind or overlong text is refused." + idempotent + declaration,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  certBody,
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.createDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-certificate-draft",
+		Method:      http.MethodGet,
+		Path:        draftsPath + "/{id}",
+		Summary:     "Read a draft",
+		Description: "One of the doctor's drafts, to resume it (CERT-3). Another doctor's draft, or one sent, deleted or expired, is 404." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.getDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "put-certificate-draft",
+		Method:       http.MethodPut,
+		Path:         draftsPath + "/{id}",
+		Summary:      "Update a draft",
+		Description:  "Replaces the content of one of the doctor's drafts; its 30 days start again." + declaration,
+		Tags:         []string{tag},
+		MaxBodyBytes: certBody,
+		Errors:       []int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.putDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "delete-certificate-draft",
+		Method:      http.MethodDelete,
+		Path:        draftsPath + "/{id}",
+		Summary:     "Delete a draft",
+		Description: "Deletes one of the doctor's drafts." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.deleteDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "send-certificate-draft",
+		Method:        http.MethodPost,
+		Path:          draftsPath + "/{id}/send",
+		Summary:       "Send a draft",
+		Description:   "Sends one of the doctor's drafts as last saved (CERT-4): it is checked in full (the patient against the registry), numbered in the certificate register of the year and the draft is deleted. A refusal (422) names every wrong member and keeps the draft." + idempotent + declaration,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		Errors:        []int{http.StatusConflict, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.sendDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "send-certificate",
+		Method:        http.MethodPost,
+		Path:          certificatesPath,
+		Summary:       "Send a certificate",
+		Description:   "Checks and sends a complete certificate in one call (CERT-4), without a draft: it gets the next number AAAAnnnnnnn of the certificate register of the year. A refusal (422) names every wrong member; nothing is kept." + idempotent + " A retry never takes a second number." + declaration,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  certBody,
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.sendCertificate)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "list-certificates",
+		Method:      http.MethodGet,
+		Path:        certificatesPath,
+		Summary:     "List the doctor's certificates and drafts",
+		Description: "The doctor's certificates and drafts, newest first (CERT-6), one page at a time, with filters." + declaration,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.listCertificates)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-certificate",
+		Method:      http.MethodGet,
+		Path:        certificatesPath + "/{number}",
+		Summary:     "Read a certificate",
+		Description: "One of the doctor's sent certificates: its content as sent, state, expiry and annulment (CERT-8, CERT-9). Another doctor's certificate is 404. Every read is recorded in the audit trail.",
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.getCertificate)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "annul-certificate",
+		Method:       http.MethodPost,
+		Path:         certificatesPath + "/{number}/annulment",
+		Summary:      "Annul a certificate",
+		Description:  "Annuls one of the doctor's certificates with a reason (CERT-8) and returns it, annulled: it stays readable, and its documents say so. 409 once an application uses it, or if it is already annulled." + idempotent + declaration,
+		Tags:         []string{tag},
+		MaxBodyBytes: 16 << 10,
+		Errors:       []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleDoctor), a.annulCertificate)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-certificate-document",
+		Method:      http.MethodGet,
+		Path:        certificatesPath + "/{number}/documents/{doc}",
+		Summary:     "Download a certificate's document",
+		Description: "A PDF of one of the doctor's certificates (CERT-5, DOC-1): the certificate, the attestation of sending, or the receipt for the patient with the number. Each carries a QR code that anyone can check at /verifica.",
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		// The bytes of a PDF: OpenAPI 3.1 describes raw content by its
+		// media type alone, without a schema.
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The PDF.", Content: map[string]*huma.MediaType{"application/pdf": {}}},
+		},
+	}, RoleDoctor), a.getDocument)
 }

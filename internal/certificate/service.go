@@ -42,6 +42,9 @@ type Service struct {
 	db    *store.DB
 	clock clock.Clock
 	opt   Options
+	// tx, when set, is the caller's transaction: the writes join it
+	// instead of running in their own (see WithTx).
+	tx *store.Tx
 }
 
 // NewService returns the service.
@@ -56,6 +59,28 @@ func NewService(db *store.DB, clk clock.Clock, opt Options) *Service {
 		clk = clock.System{}
 	}
 	return &Service{db: db, clock: clk, opt: opt}
+}
+
+// WithTx returns the service with its writes inside tx, a transaction the
+// caller owns and commits: the JSON API runs a creation and the record of
+// its response together (store.DB.Once), so that a retried request finds
+// the first answer instead of sending a second certificate. It serves
+// SaveDraft, SaveAddress, Send and Annul, which return what they wrote;
+// not SaveProfile, which reads the declaration back after its commit. The
+// checks before a write still read through the database, outside tx. The
+// returned service is for the duration of tx only.
+func (s *Service) WithTx(tx *store.Tx) *Service {
+	c := *s
+	c.tx = tx
+	return &c
+}
+
+// inTx runs fn in the caller's transaction (WithTx) or in a new one.
+func (s *Service) inTx(ctx context.Context, fn func(*store.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
+	return s.db.InTx(ctx, fn)
 }
 
 // Draft is a certificate being written: what the doctor's form holds.
@@ -178,7 +203,7 @@ func (s *Service) SaveProfile(ctx context.Context, a identity.Actor, p doctor.Pr
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.inTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SaveDoctorProfile(ctx, p); err != nil {
 			return err
 		}
@@ -210,7 +235,7 @@ func (s *Service) SaveAddress(ctx context.Context, a identity.Actor, addr doctor
 	if err := addr.Validate(); err != nil {
 		return addr, err
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.inTx(ctx, func(tx *store.Tx) error {
 		action := "doctor.address.update"
 		if addr.ID == 0 {
 			id, err := tx.AddDoctorAddress(ctx, addr)
@@ -231,7 +256,7 @@ func (s *Service) RemoveAddress(ctx context.Context, a identity.Actor, id int64)
 	if _, err := s.Profile(ctx, a); err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RemoveDoctorAddress(ctx, a.FiscalCode, id); err != nil {
 			return err
 		}
@@ -298,7 +323,7 @@ func (s *Service) SaveDraft(ctx context.Context, a identity.Actor, d Draft) (Dra
 	if len(data) > maxDraft {
 		return d, apperr.New(apperr.Invalid, "La bozza è troppo lunga.")
 	}
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		saved, err := tx.SaveCertificateDraft(ctx, store.CertificateDraft{ID: d.ID, Doctor: a.FiscalCode, Kind: d.Kind,
 			Patient: d.Patient, AddressID: d.AddressID, Data: string(data)}, s.opt.DraftTTL)
 		d.ID, d.UpdatedAt, d.ExpiresAt = saved.ID, saved.UpdatedAt, saved.ExpiresAt
@@ -333,7 +358,7 @@ func (s *Service) DeleteDraft(ctx context.Context, a identity.Actor, id int64) e
 	if _, err := s.gate(ctx, a); err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteCertificateDraft(ctx, a.FiscalCode, id) })
+	return s.inTx(ctx, func(tx *store.Tx) error { return tx.DeleteCertificateDraft(ctx, a.FiscalCode, id) })
 }
 
 // Send validates a certificate and, when everything is right, registers
@@ -355,7 +380,7 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Sent, er
 		return Sent{}, err
 	}
 	var out Sent
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		if d.ID != 0 {
 			if _, err := tx.TakeCertificateDraft(ctx, a.FiscalCode, d.ID); err != nil {
 				return err
@@ -518,7 +543,7 @@ func (s *Service) Annul(ctx context.Context, a identity.Actor, number, reason st
 			Fields: map[string]string{"motivo": "Il motivo può avere al massimo 500 caratteri."}}
 	}
 	var c store.SentCertificate
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(tx *store.Tx) (err error) {
 		if c, err = tx.AnnulCertificate(ctx, a.FiscalCode, strings.TrimSpace(number), reason); err != nil {
 			return err
 		}
@@ -531,7 +556,13 @@ func (s *Service) Annul(ctx context.Context, a identity.Actor, number, reason st
 	if err != nil {
 		return Sent{}, err
 	}
-	return s.load(ctx, c)
+	// The record is read as it was sent; the annulment is known here, and
+	// under WithTx it is not committed yet for the reader to find.
+	annulled := c.AnnulledAt
+	c.AnnulledAt = time.Time{}
+	out, err := s.load(ctx, c)
+	out.AnnulledAt, out.AnnulReason = annulled, reason
+	return out, err
 }
 
 // History returns the events of one of the doctor's certificates (ST-1).

@@ -109,6 +109,33 @@ var noDecomposition = map[rune]string{
 	'ı': "i", 'Ŀ': "L", 'ŀ': "l", 'Ŧ': "T", 'ŧ': "t", 'ĸ': "k",
 	'\u00a0': " ", '\u2009': " ", '\u202f': " ", // no-break and thin spaces
 	'‐': "-", '‑': "-", '−': "-",
+	// Signs of clinical text the code page lacks: written out so that the
+	// printed meaning stays the typed one ("≥ 7" must not print as "? 7").
+	'≥': ">=", '≤': "<=", '≠': "!=", '≈': "~", '→': "->", '←': "<-", '↑': "aumento ", '↓': "riduzione ",
+	'∞': "infinito", '√': "radice di ", 'Δ': "delta ", 'α': "alfa", 'β': "beta", 'γ': "gamma", 'δ': "delta", 'κ': "kappa",
+	'λ': "lambda", 'μ': "µ", 'π': "pi", 'σ': "sigma", 'ω': "omega", '″': "\"", '′': "'",
+}
+
+// Unprintable returns the first character of s that the documents cannot
+// print (it would come out as "?"), and false when every one can. Forms
+// refuse such text before it is sent, because a sent document never
+// changes.
+func Unprintable(s string) (rune, bool) {
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' {
+			continue
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return r, true
+		}
+		if _, ok := charmap.Windows1252.EncodeRune(r); ok {
+			continue
+		}
+		if fold(r) == "?" {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 func fold(r rune) string {

@@ -231,3 +231,22 @@ func TestWin1252(t *testing.T) {
 		}
 	}
 }
+
+// REQ DOC-1: clinical signs outside the code page are written out, not
+// printed as "?"; what cannot be printed is reported, so forms refuse it
+// before a document that never changes is issued.
+func TestUnprintable(t *testing.T) {
+	if got := win1252("glicemia ≥ 126, PA ≤ 140"); got != "glicemia >= 126, PA <= 140" {
+		t.Errorf("win1252 = %q", got)
+	}
+	for _, ok := range []string{"Niccolò Dell’Orto", "città – 3 × 2 ≥ 5 µg", "riga\nriga\ttab"} {
+		if r, bad := Unprintable(ok); bad {
+			t.Errorf("%q: %q reported unprintable", ok, r)
+		}
+	}
+	for in, want := range map[string]rune{"a\vb": '\v', "nul\x00": 0, "emoji 😀": '😀', "漢字": '漢', "c1\u0085": '\u0085'} {
+		if r, bad := Unprintable(in); !bad || r != want {
+			t.Errorf("%q: Unprintable = %q, %v; want %q", in, r, bad, want)
+		}
+	}
+}
