@@ -13,11 +13,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/icd9"
+	"github.com/sportello/sportello/internal/pdf"
 	"github.com/sportello/sportello/internal/refdata"
 )
 
@@ -105,6 +107,8 @@ func (c *Invalidity) Validate() error {
 		*v = strings.TrimSpace(*v)
 		if utf8.RuneCountInString(*v) > maxText {
 			f[name] = fmt.Sprintf("Il testo può avere al massimo %d caratteri.", maxText)
+		} else if msg := unprintable(*v); msg != "" {
+			f[name] = msg
 		}
 	}
 	return fields("Il certificato non è completo.", f)
@@ -137,6 +141,8 @@ func validateDiagnoses(ds []Diagnosis, f map[string]string) {
 		key := fmt.Sprintf("diagnosi_%d", i+1)
 		if d.Text == "" || utf8.RuneCountInString(d.Text) > 500 {
 			f[key+"_testo"] = fmt.Sprintf("Diagnosi %d: scrivere la diagnosi (al massimo 500 caratteri).", i+1)
+		} else if msg := unprintable(d.Text); msg != "" {
+			f[key+"_testo"] = fmt.Sprintf("Diagnosi %d: %s", i+1, msg)
 		}
 		code, err := icd9.Normalize(d.Code)
 		if err != nil {
@@ -150,6 +156,20 @@ func validateDiagnoses(ds []Diagnosis, f map[string]string) {
 		}
 		d.Code = code
 	}
+}
+
+// unprintable explains why text cannot go on a document, or is "": a sent
+// certificate never changes, so what its PDF cannot print is refused
+// before sending.
+func unprintable(text string) string {
+	r, bad := pdf.Unprintable(text)
+	switch {
+	case !bad:
+		return ""
+	case unicode.IsControl(r):
+		return "Il testo contiene un carattere di controllo che non si può stampare: riscriverlo."
+	}
+	return fmt.Sprintf("Il carattere «%c» non si può stampare sul certificato: sostituirlo o toglierlo.", r)
 }
 
 func fields(msg string, f map[string]string) error {

@@ -48,7 +48,7 @@ func (s *Service) Document(ctx context.Context, a identity.Actor, number, doc st
 	if err != nil {
 		return err
 	}
-	d := pdfDoc(c)
+	d := sanitize(pdfDoc(c))
 	d.Agency = s.opt.Agency
 	d.VerifyURL = strings.TrimRight(s.opt.BaseURL, "/") + "/verifica?t=" + url.QueryEscape(token)
 	switch doc {
@@ -174,6 +174,31 @@ func pdfDoc(c Sent) pdf.CertificateDoc {
 			{Label: "Malattia in fase terminale", Value: yesNo(v.Terminal)},
 			{Label: "Patologia grave del DM 2 agosto 2007 (esonero dalle revisioni)", Value: yesNo(v.SeriousDM2007)},
 		}})
+	}
+	return d
+}
+
+// sanitize keeps what the PDF refuses out of the layout: records sent
+// before the forms refused control characters still print.
+func sanitize(d pdf.CertificateDoc) pdf.CertificateDoc {
+	fix := func(ls []pdf.Line) {
+		for i := range ls {
+			ls[i].Label, ls[i].Value = oneLine(ls[i].Label), lines(ls[i].Value)
+		}
+	}
+	fix(d.Doctor)
+	fix(d.Patient)
+	for i := range d.Sections {
+		fix(d.Sections[i].Lines)
+		for j, p := range d.Sections[i].Paragraphs {
+			d.Sections[i].Paragraphs[j] = lines(p)
+		}
+	}
+	for i := range d.Doctor {
+		d.Doctor[i].Value = oneLine(d.Doctor[i].Value)
+	}
+	for i := range d.Patient {
+		d.Patient[i].Value = oneLine(d.Patient[i].Value)
 	}
 	return d
 }

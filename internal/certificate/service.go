@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
@@ -173,11 +175,38 @@ var errNoDeclaration = apperr.New(apperr.Forbidden,
 // IsNoDeclaration reports whether err is the refusal before first access.
 func IsNoDeclaration(err error) bool { return errors.Is(err, errNoDeclaration) }
 
-func (s *Service) audit(ctx context.Context, a identity.Actor, action, subject string) {
-	// Reads are audited outside any transaction; a failure is not the
-	// reader's problem but must not pass silently.
-	_ = s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingFor, Channel: a.Channel, Action: action, Subject: subject})
+// audit records a read, under the patient, so
+// that the patient's access log shows it (AUD-1); the certificate number
+// goes in the detail. A failed audit fails the read.
+func (s *Service) audit(ctx context.Context, a identity.Actor, action, patient, number string) error {
+	detail := ""
+	if number != "" {
+		detail = mustJSON(map[string]string{"certificato": number})
+	}
+	e := audit.Entry{Actor: a.ID(), ActingFor: a.ActingFor, Channel: a.Channel, Action: action, Subject: "person:" + patient, Detail: detail}
+	if s.tx != nil {
+		// Under WithTx the caller's transaction holds the writer: the
+		// entry joins it (a second write would wait for it forever).
+		return s.tx.Audit(e)
+	}
+	return s.db.Audit(ctx, e)
 }
+
+// ValidNumber reports whether n has the shape of a certificate number,
+// AAAAnnnnnnn; anything else is not looked up.
+func ValidNumber(n string) bool {
+	if len(n) != 11 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var errNoCertificate = apperr.New(apperr.NotFound, "Certificato non trovato.")
 
 // Profile returns the doctor's declaration; NotFound before first access.
 func (s *Service) Profile(ctx context.Context, a identity.Actor) (doctor.Profile, error) {
@@ -277,19 +306,57 @@ func (s *Service) gate(ctx context.Context, a identity.Actor) (doctor.Profile, e
 	return p, err
 }
 
-const maxDraft = 64 << 10 // bytes of a draft's JSON
+const maxDraft = 256 << 10 // bytes of a draft's JSON; the field limits keep drafts well below
 
 // normalizeDraft tidies what any draft may hold, however incomplete, and
-// refuses only what could never be right: an unknown kind, an overlong
-// text, content of the other kind.
+// refuses only what could never be right: an unknown kind, overlong text,
+// characters a codice fiscale cannot have. Control characters and invalid
+// UTF-8 are removed from every text (line breaks are kept where a text may
+// have lines), so that both engines store any draft.
 func normalizeDraft(d *Draft) error {
-	d.Patient = codicefiscale.Normalize(d.Patient)
+	d.Patient = codicefiscale.Normalize(oneLine(d.Patient))
 	f := map[string]string{}
 	if !ValidKind(d.Kind) {
 		f["tipo"] = "Scegliere il tipo di certificato: cure termali o invalidità civile."
 	}
-	if len(d.Patient) > 16 {
+	switch {
+	case len(d.Patient) > 16:
 		f["codice_fiscale_paziente"] = "Il codice fiscale ha 16 caratteri."
+	case strings.IndexFunc(d.Patient, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) >= 0:
+		f["codice_fiscale_paziente"] = "Il codice fiscale contiene solo lettere e cifre."
+	}
+	var ds *[]Diagnosis
+	if d.Spa != nil && d.Kind == KindSpa {
+		d.Spa.Cure = oneLine(d.Spa.Cure)
+		ds = &d.Spa.Diagnoses
+	}
+	if v := d.Invalidity; v != nil && d.Kind == KindInvalidity {
+		ds = &v.Diagnoses
+		if len(v.Purposes) > len(Purposes) {
+			v.Purposes = v.Purposes[:len(Purposes)]
+		}
+		for name, t := range map[string]*string{"anamnesi": &v.Anamnesis, "obiettivita": &v.Findings, "terapie": &v.Therapies} {
+			*t = lines(*t)
+			if utf8.RuneCountInString(strings.TrimSpace(*t)) > maxText {
+				f[name] = fmt.Sprintf("Il testo può avere al massimo %d caratteri: ora ne ha %d.", maxText, utf8.RuneCountInString(strings.TrimSpace(*t)))
+			}
+		}
+	}
+	if ds != nil {
+		if len(*ds) > maxDiagnoses {
+			f["diagnosi"] = fmt.Sprintf("Al massimo %d diagnosi.", maxDiagnoses)
+		}
+		for i := range *ds {
+			x := &(*ds)[i]
+			x.Text, x.Code = oneLine(x.Text), oneLine(x.Code)
+			key := fmt.Sprintf("diagnosi_%d", i+1)
+			if utf8.RuneCountInString(x.Text) > 500 {
+				f[key+"_testo"] = fmt.Sprintf("Diagnosi %d: al massimo 500 caratteri.", i+1)
+			}
+			if len(x.Code) > 12 {
+				f[key+"_codice"] = fmt.Sprintf("Diagnosi %d: il codice ICD-9-CM è lungo al massimo 6 caratteri, per esempio 715.00.", i+1)
+			}
+		}
 	}
 	switch d.Kind {
 	case KindSpa:
@@ -304,6 +371,44 @@ func normalizeDraft(d *Draft) error {
 		}
 	}
 	return fields("La bozza non può essere salvata.", f)
+}
+
+// oneLine removes invalid UTF-8 and turns control characters (line
+// breaks and tabs too) into spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+}
+
+// lines is oneLine for texts with lines: line breaks and tabs stay.
+func lines(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r == '\r' {
+			return -1
+		}
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+}
+
+// Check validates a certificate as Send would, without writing anything:
+// pages call it before a sending they wrap in an idempotency key.
+func (s *Service) Check(ctx context.Context, a identity.Actor, d Draft) error {
+	prof, err := s.gate(ctx, a)
+	if err != nil {
+		return err
+	}
+	_, err = s.prepare(ctx, a, prof, &d)
+	return err
 }
 
 // SaveDraft saves a certificate being written (CERT-3): a new draft (ID
@@ -399,8 +504,8 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Sent, er
 			return err
 		}
 		out = Sent{SentCertificate: sent, Record: rec, RegisteredBy: a.ID()}
-		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "certificate.send", Subject: "certificate:" + sent.Number,
-			Detail: fmt.Sprintf(`{"patient":%q,"kind":%q}`, d.Patient, d.Kind)})
+		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "certificate.send", Subject: "person:" + d.Patient,
+			Detail: mustJSON(map[string]string{"certificato": sent.Number, "tipo": d.Kind})})
 	})
 	return out, err
 }
@@ -462,6 +567,13 @@ func (s *Service) prepare(ctx context.Context, a identity.Actor, prof doctor.Pro
 			f["studio"] = "Lo studio scelto non è più tra i vostri indirizzi: sceglierne un altro."
 		}
 	}
+	if len(f) > 0 && rec.Patient.FiscalCode != "" {
+		// The registry was read but nothing is sent: the lookup still
+		// shows in the patient's access log.
+		if err := s.audit(ctx, a, "certificate.patient_check", rec.Patient.FiscalCode, ""); err != nil {
+			return rec, err
+		}
+	}
 	return rec, fields("Il certificato non può essere inviato: correggere i campi indicati.", f)
 }
 
@@ -492,19 +604,32 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f store.Certificat
 // Get returns one of the doctor's sent certificates with its content.
 // Another doctor's certificate is "not found".
 func (s *Service) Get(ctx context.Context, a identity.Actor, number string) (Sent, error) {
-	number = strings.TrimSpace(number)
-	c, err := s.db.CertificateByNumber(ctx, number)
+	c, err := s.find(ctx, a, number)
 	if err != nil {
 		return Sent{}, err
 	}
-	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindCertificate, Author: c.Doctor, Subject: c.Patient}); err != nil {
-		return Sent{}, err
-	}
 	out, err := s.load(ctx, c)
-	if err == nil {
-		s.audit(ctx, a, "certificate.read", "certificate:"+number)
+	if err != nil {
+		return out, err
 	}
-	return out, err
+	return out, s.audit(ctx, a, "certificate.read", c.Patient, c.Number)
+}
+
+// find reads a certificate the actor may read; anything else, malformed
+// numbers included, is "not found".
+func (s *Service) find(ctx context.Context, a identity.Actor, number string) (store.SentCertificate, error) {
+	number = strings.TrimSpace(number)
+	if !ValidNumber(number) {
+		return store.SentCertificate{}, errNoCertificate
+	}
+	c, err := s.db.CertificateByNumber(ctx, number)
+	if err != nil {
+		return c, err
+	}
+	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindCertificate, Author: c.Doctor, Subject: c.Patient}); err != nil {
+		return store.SentCertificate{}, err
+	}
+	return c, nil
 }
 
 func (s *Service) load(ctx context.Context, c store.SentCertificate) (Sent, error) {
@@ -542,16 +667,21 @@ func (s *Service) Annul(ctx context.Context, a identity.Actor, number, reason st
 		return Sent{}, &apperr.Error{Code: apperr.Invalid, Message: "Il motivo è troppo lungo.",
 			Fields: map[string]string{"motivo": "Il motivo può avere al massimo 500 caratteri."}}
 	}
+	number = strings.TrimSpace(number)
+	if !ValidNumber(number) {
+		return Sent{}, errNoCertificate
+	}
 	var c store.SentCertificate
 	err := s.inTx(ctx, func(tx *store.Tx) (err error) {
-		if c, err = tx.AnnulCertificate(ctx, a.FiscalCode, strings.TrimSpace(number), reason); err != nil {
+		if c, err = tx.AnnulCertificate(ctx, a.FiscalCode, number, reason); err != nil {
 			return err
 		}
 		if _, err := tx.AppendEvent(ctx, history.Event{CaseKind: "certificate", CaseID: c.Number, Kind: "annulled",
 			Actor: a.ID(), Channel: a.Channel, Payload: mustJSON(map[string]string{"motivo": reason})}); err != nil {
 			return err
 		}
-		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "certificate.annul", Subject: "certificate:" + c.Number})
+		return tx.Audit(audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "certificate.annul", Subject: "person:" + c.Patient,
+			Detail: mustJSON(map[string]string{"certificato": c.Number})})
 	})
 	if err != nil {
 		return Sent{}, err
@@ -567,11 +697,8 @@ func (s *Service) Annul(ctx context.Context, a identity.Actor, number, reason st
 
 // History returns the events of one of the doctor's certificates (ST-1).
 func (s *Service) History(ctx context.Context, a identity.Actor, number string) ([]history.Event, error) {
-	c, err := s.db.CertificateByNumber(ctx, number)
+	c, err := s.find(ctx, a, number)
 	if err != nil {
-		return nil, err
-	}
-	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindCertificate, Author: c.Doctor, Subject: c.Patient}); err != nil {
 		return nil, err
 	}
 	return s.db.CaseHistory(ctx, "certificate", c.Number)

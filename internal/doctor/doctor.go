@@ -9,11 +9,14 @@
 package doctor
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/pdf"
 )
 
 // Relationships with the national health service (SSN).
@@ -55,10 +58,10 @@ var (
 // Validate checks and normalises a declaration; the error lists every
 // wrong field in Italian.
 func (p *Profile) Validate() error {
-	p.Relationship = strings.ToLower(strings.TrimSpace(p.Relationship))
-	p.Body = strings.TrimSpace(p.Body)
-	p.RegisterProv = strings.ToUpper(strings.TrimSpace(p.RegisterProv))
-	p.RegisterNo = strings.ToUpper(strings.TrimSpace(p.RegisterNo))
+	p.Relationship = strings.ToLower(clean(p.Relationship))
+	p.Body = clean(p.Body)
+	p.RegisterProv = strings.ToUpper(clean(p.RegisterProv))
+	p.RegisterNo = strings.ToUpper(clean(p.RegisterNo))
 	f := map[string]string{}
 	if p.Relationship != Employee && p.Relationship != Affiliated {
 		f["rapporto"] = "Dichiarare se si è dipendenti del Servizio sanitario nazionale o convenzionati con esso."
@@ -75,14 +78,15 @@ func (p *Profile) Validate() error {
 	if !register.MatchString(p.RegisterNo) {
 		f["ordine_numero"] = "Indicare il numero di iscrizione all'albo: cifre, al massimo 12 caratteri."
 	}
+	printable(f, "ente", p.Body)
 	return fieldErrors("La dichiarazione non è completa.", f)
 }
 
 // Validate checks and normalises a practice address.
 func (a *Address) Validate() error {
-	a.Label, a.Street, a.Comune = strings.TrimSpace(a.Label), strings.TrimSpace(a.Street), strings.TrimSpace(a.Comune)
-	a.Postcode, a.Province = strings.TrimSpace(a.Postcode), strings.ToUpper(strings.TrimSpace(a.Province))
-	a.Phone = strings.TrimSpace(a.Phone)
+	a.Label, a.Street, a.Comune = clean(a.Label), clean(a.Street), clean(a.Comune)
+	a.Postcode, a.Province = clean(a.Postcode), strings.ToUpper(clean(a.Province))
+	a.Phone = clean(a.Phone)
 	f := map[string]string{}
 	if a.Label == "" || len(a.Label) > 60 {
 		f["nome"] = "Dare un nome allo studio (al massimo 60 caratteri), per esempio «Studio di via Roma»."
@@ -102,7 +106,31 @@ func (a *Address) Validate() error {
 	if a.Phone != "" && !phone.MatchString(a.Phone) {
 		f["telefono"] = "Il telefono può contenere solo cifre, spazi e un + iniziale."
 	}
+	printable(f, "nome", a.Label)
+	printable(f, "indirizzo", a.Street)
+	printable(f, "comune", a.Comune)
 	return fieldErrors("L'indirizzo dello studio non è completo.", f)
+}
+
+// clean removes invalid UTF-8 and control characters from a one-line
+// field, which is printed on every certificate.
+func clean(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "")))
+}
+
+// printable names a character the certificates cannot print, or is "".
+func printable(f map[string]string, field, s string) {
+	if _, ok := f[field]; ok {
+		return
+	}
+	if r, bad := pdf.Unprintable(s); bad {
+		f[field] = fmt.Sprintf("Il carattere «%c» non si può stampare sui certificati: sostituirlo o toglierlo.", r)
+	}
 }
 
 func fieldErrors(msg string, f map[string]string) error {

@@ -127,7 +127,7 @@ func (db *DB) FindCertificates(ctx context.Context, f CertificateFilter) ([]Cert
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	offset := max(0, f.Offset)
+	offset := min(max(0, f.Offset), 10_000_000) // a register holds at most 10 million a year
 	listArgs := append(append([]any{}, args...), limit, offset)
 	if f.State == "" {
 		count = "SELECT (SELECT count(*) FROM certificates WHERE " + sent.cond + ") + (SELECT count(*) FROM certificate_drafts WHERE " + drafts.cond + ")"

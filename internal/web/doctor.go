@@ -302,6 +302,7 @@ type certFormView struct {
 	Purposes    []string
 	Expired     bool
 	Saved       time.Time
+	DeleteToken string // the form token of the draft's deletion
 }
 
 type pathologyOption struct {
@@ -350,6 +351,7 @@ func (s *Server) renderCertForm(w http.ResponseWriter, r *http.Request, status i
 		cv.Rows = append(cv.Rows, certificate.Diagnosis{})
 	}
 	cv.form = s.form(w, r, v, "certificato", errs)
+	cv.DeleteToken, _ = s.tokens.issue("sessione", s.tokens.binding(w, r), s.clock.Now())
 	v.Data = cv
 	s.render(w, r, status, "cert-form", v)
 }
@@ -424,74 +426,111 @@ func parseCertForm(r *http.Request) certificate.Draft {
 }
 
 // certPost saves the form as a draft and, for "Invia certificato",
-// sends it. The draft is saved first in every case, so a refused sending
-// or an expired page loses nothing.
+// sends it. The draft is saved in every case, so a refused sending or an
+// expired page loses nothing. The form token's nonce is the idempotency
+// key (PROT-3): the same form posted twice (a double click, a resent
+// request) saves one draft and sends one certificate; the second answer
+// is the first one's.
 func (s *Server) certPost(w http.ResponseWriter, r *http.Request) {
 	a, _, ok := s.requireDeclared(w, r)
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 128<<10)
+	lang := LangFrom(r.Context())
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	r.Body = http.MaxBytesReader(w, r.Body, 512<<10)
 	if err := r.ParseForm(); err != nil {
-		s.renderCertForm(w, r, http.StatusBadRequest, &certFormView{D: certificate.Draft{Kind: certificate.KindSpa, Spa: &certificate.Spa{}}},
-			[]FieldError{{"codice_fiscale_paziente", s.cat.T(LangFrom(r.Context()), "form.err.unreadable")}})
+		// Unreadable (or far too long): show the saved draft, or the choice
+		// of kind, with the reason.
+		s.setFlash(w, "flash.cert.unreadable")
+		if id != 0 {
+			http.Redirect(w, r, fmt.Sprintf("/medico/bozze/%d", id), http.StatusSeeOther)
+		} else {
+			http.Redirect(w, r, "/medico/certificati/nuovo", http.StatusSeeOther)
+		}
 		return
 	}
 	d := parseCertForm(r)
-	if id := r.PathValue("id"); id != "" {
-		d.ID, _ = strconv.ParseInt(id, 10, 64)
-	}
+	d.ID = id
 	cv := &certFormView{D: d}
-	_, terr := s.tokens.check(r.PostForm.Get(tokenField), "certificato", s.tokens.binding(w, r), s.clock.Now())
-	if terr != nil && !errors.Is(terr, errTokenExpired) {
-		s.renderCertForm(w, r, http.StatusForbidden, cv, []FieldError{{"codice_fiscale_paziente", s.cat.T(LangFrom(r.Context()), "form.err.token")}})
+	nonce, terr := s.tokens.check(r.PostForm.Get(tokenField), "certificato", s.tokens.binding(w, r), s.clock.Now())
+	expired := errors.Is(terr, errTokenExpired)
+	if terr != nil && !expired {
+		s.renderCertForm(w, r, http.StatusForbidden, cv, []FieldError{{"codice_fiscale_paziente", s.cat.T(lang, "form.err.token")}})
 		return
 	}
-	saved, err := s.certs.SaveDraft(r.Context(), a, d)
+	send := r.PostForm.Get("azione") == "invia" && !expired
+	var checkErr error
+	if send {
+		if checkErr = s.certs.Check(r.Context(), a, d); checkErr != nil && !apperr.Is(checkErr, apperr.Invalid) {
+			s.certError(w, r, checkErr)
+			return
+		}
+	}
+	out, err := s.db.Once(r.Context(), a.ID(), "form:"+nonce, "certificato", func(tx *store.Tx) (string, error) {
+		svc := s.certs.WithTx(tx)
+		saved, err := svc.SaveDraft(r.Context(), a, d)
+		if err != nil {
+			return "", err
+		}
+		if send && checkErr == nil {
+			sent, err := svc.Send(r.Context(), a, saved)
+			if err != nil {
+				return "", err
+			}
+			return "sent:" + sent.Number, nil
+		}
+		return fmt.Sprintf("draft:%d", saved.ID), nil
+	})
 	if errs, ok := fieldErrors(err, certFields(10)); ok {
-		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, errs)
-		return
-	}
-	if apperr.Is(err, apperr.NotFound) {
-		s.notFound(w, r) // a draft already sent or deleted
+		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, relinkDiagnosis(errs, err))
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, err)
+		s.certError(w, r, err)
 		return
 	}
-	draftURL := fmt.Sprintf("/medico/bozze/%d", saved.ID)
-	if errors.Is(terr, errTokenExpired) {
+	if number, ok := strings.CutPrefix(out.Response, "sent:"); ok {
+		s.setFlash(w, "flash.cert.sent")
+		http.Redirect(w, r, "/medico/certificati/"+number, http.StatusSeeOther)
+		return
+	}
+	draftID, _ := strconv.ParseInt(strings.TrimPrefix(out.Response, "draft:"), 10, 64)
+	switch {
+	case expired:
 		// The page had expired: what was typed is now saved; nothing is sent.
-		cv.D, cv.Expired = saved, true
-		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, []FieldError{{"codice_fiscale_paziente", s.cat.T(LangFrom(r.Context()), "form.err.expired")}})
-		return
-	}
-	if r.PostForm.Get("azione") != "invia" {
-		s.setFlash(w, "flash.cert.draft")
-		http.Redirect(w, r, draftURL, http.StatusSeeOther)
-		return
-	}
-	sent, err := s.certs.Send(r.Context(), a, saved)
-	if errs, ok := fieldErrors(err, certFields(10)); ok {
+		saved, err := s.certs.FindDraft(r.Context(), a, draftID)
+		if err != nil {
+			s.certError(w, r, err)
+			return
+		}
+		cv.D, cv.Saved, cv.Expired = saved, saved.UpdatedAt, true
+		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, []FieldError{{"codice_fiscale_paziente", s.cat.T(lang, "cert.form.err.expired")}})
+	case send:
+		// Refused: the draft keeps everything; the page names each field.
+		saved, err := s.certs.FindDraft(r.Context(), a, draftID)
+		if err != nil {
+			s.certError(w, r, err)
+			return
+		}
+		errs, _ := fieldErrors(checkErr, certFields(10))
 		cv.D, cv.Saved = saved, saved.UpdatedAt
-		// A page reloaded from a draft URL keeps the draft in the form
-		// action; a new form becomes that draft's page.
-		errs = relinkDiagnosis(errs, err)
-		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, errs)
-		return
+		s.renderCertForm(w, r, http.StatusUnprocessableEntity, cv, relinkDiagnosis(errs, checkErr))
+	default:
+		s.setFlash(w, "flash.cert.draft")
+		http.Redirect(w, r, fmt.Sprintf("/medico/bozze/%d", draftID), http.StatusSeeOther)
 	}
+}
+
+// certError answers an error of the certificate service that is not about
+// a field: a draft already sent or deleted goes back to the list.
+func (s *Server) certError(w http.ResponseWriter, r *http.Request, err error) {
 	if apperr.Is(err, apperr.NotFound) {
 		s.setFlash(w, "flash.cert.gone")
 		http.Redirect(w, r, "/medico/certificati", http.StatusSeeOther)
 		return
 	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.setFlash(w, "flash.cert.sent")
-	http.Redirect(w, r, "/medico/certificati/"+sent.Number, http.StatusSeeOther)
+	s.serverError(w, r, err)
 }
 
 // relinkDiagnosis points the "no diagnosis" message at the first
@@ -605,7 +644,7 @@ func (s *Server) certList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page, err := strconv.Atoi(q.Get("pagina"))
-	if err != nil || page < 1 {
+	if err != nil || page < 1 || page > 500_000 {
 		page = 1
 	}
 	f.Offset = (page - 1) * perPage
@@ -653,7 +692,7 @@ func (s *Server) renderCertDetail(w http.ResponseWriter, r *http.Request, status
 		s.serverError(w, r, err)
 		return
 	}
-	events, err := s.certs.History(r.Context(), a, number)
+	events, err := s.certs.History(r.Context(), a, c.Number)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -697,13 +736,15 @@ func (s *Server) certAnnul(w http.ResponseWriter, r *http.Request) {
 		s.renderCertDetail(w, r, http.StatusUnprocessableEntity, number, reason, errs)
 		return
 	}
-	var ae *apperr.Error
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		s.notFound(w, r)
 		return
-	case apperr.Is(err, apperr.Conflict) && errors.As(err, &ae):
-		s.renderCertDetail(w, r, http.StatusConflict, number, reason, []FieldError{{"motivo", ae.Message}})
+	case apperr.Is(err, apperr.Conflict):
+		// Annulled meanwhile (a second click) or linked to an application:
+		// the page shows the state as it now is.
+		s.setFlash(w, "flash.cert.annul.conflict")
+		http.Redirect(w, r, "/medico/certificati/"+number, http.StatusSeeOther)
 		return
 	case err != nil:
 		s.serverError(w, r, err)

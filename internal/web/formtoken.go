@@ -84,7 +84,9 @@ func (f *formTokens) issue(form, binding string, now time.Time) (string, time.Ti
 	return base64.RawURLEncoding.EncodeToString(buf), exp
 }
 
-// check verifies a token and returns its nonce (hex) for idempotency.
+// check verifies a token and returns its nonce (hex) for idempotency; an
+// expired but authentic token still gives its nonce, so that what the
+// page posts can be kept once.
 func (f *formTokens) check(token, form, binding string, now time.Time) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(raw) != 8+16+32 {
@@ -96,7 +98,7 @@ func (f *formTokens) check(token, form, binding string, now time.Time) (string, 
 		return "", errTokenForged
 	}
 	if now.Unix() > exp {
-		return "", errTokenExpired
+		return hex.EncodeToString(nonce), errTokenExpired
 	}
 	return hex.EncodeToString(nonce), nil
 }
