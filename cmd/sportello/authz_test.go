@@ -137,6 +137,41 @@ func TestAuthorization_NoOtherPersonsData(t *testing.T) {
 		t.Fatal("the operator is not acting for Luigi Bianchi")
 	}
 	check("patronato acting for Luigi Bianchi", op, map[string]bool{"MRNGPP65M10L219B": true, "BNCLGU48D10L219Y": true})
+	// Laura Bianchi as a certifying doctor, after her declaration: none of
+	// Giorgio Ferrario's certificates, drafts or patients (CERT-6).
+	laura := doctorSessionOf(t, base, "BNCLRA70E52H501P", "JDG58K8QH78S3V83")
+	_, page = laura.get("/medico/primo-accesso")
+	m := tokenRE.FindStringSubmatch(page)
+	laura.post("/medico/primo-accesso", url.Values{"_token": {m[1]}, "rapporto": {"dipendente"}, "ente": {"ASL Roma 1"},
+		"ordine_provincia": {"RM"}, "ordine_numero": {"45678"}})
+	if code, _ := laura.get("/medico"); code != 200 {
+		t.Fatalf("Laura's menu after the declaration = %d", code)
+	}
+	year := time.Now().Year()
+	var doctorPaths []string
+	for i := 1; i <= 10; i++ {
+		n := fmt.Sprintf("%d%07d", year, i)
+		doctorPaths = append(doctorPaths, "/medico/certificati/"+n, "/medico/certificati/"+n+"/pdf/certificato.pdf",
+			"/medico/certificati/"+n+"/pdf/ricevuta.pdf", fmt.Sprintf("/medico/bozze/%d", i), "/medico/stampa/certificato?numero="+n)
+	}
+	doctorPaths = append(doctorPaths, "/medico", "/medico/certificati", "/medico/certificati?stato=draft", "/medico/dati",
+		"/medico/certificati?cf=BNCLGU48D10L219Y", "/medico/stampa/attestato")
+	for _, path := range doctorPaths {
+		code, body := laura.get(path)
+		if code >= 500 {
+			t.Errorf("Laura GET %s: %d", path, code)
+		}
+		for _, p := range everyone {
+			if p.FiscalCode == "BNCLRA70E52H501P" {
+				continue
+			}
+			for _, mark := range personMarks(p) {
+				if strings.Contains(body, mark) {
+					t.Errorf("Laura GET %s (%d) shows %q of %s", path, code, mark, p.FullName())
+				}
+			}
+		}
+	}
 	// Anonymous visitors see nobody.
 	jar, _ := cookiejar.New(nil)
 	check("anonymous", &session{t: t, base: base, c: &http.Client{Jar: jar}}, map[string]bool{})

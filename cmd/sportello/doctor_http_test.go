@@ -22,13 +22,20 @@ const (
 // doctorSession logs Giorgio Ferrario in and switches to the doctor profile.
 func doctorSession(t *testing.T, base string) *session {
 	t.Helper()
-	s := loginHTTP(t, base, ferrarioCF, ferrarioPIN)
-	_, page := s.get("/profilo")
-	m := tokenRE.FindStringSubmatch(page)
-	s.post("/profilo/ruolo", url.Values{"_token": {m[1]}, "profilo": {"doctor|"}})
+	s := doctorSessionOf(t, base, ferrarioCF, ferrarioPIN)
 	if code, _ := s.get("/medico"); code != 200 {
 		t.Fatalf("GET /medico as doctor = %d", code)
 	}
+	return s
+}
+
+// doctorSessionOf logs a doctor in and switches to the doctor profile.
+func doctorSessionOf(t *testing.T, base, cf, pin string) *session {
+	t.Helper()
+	s := loginHTTP(t, base, cf, pin)
+	_, page := s.get("/profilo")
+	m := tokenRE.FindStringSubmatch(page)
+	s.post("/profilo/ruolo", url.Values{"_token": {m[1]}, "profilo": {"doctor|"}})
 	return s
 }
 
