@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Browser tests drive Debian's Chromium, headless, against the real server,
@@ -182,6 +183,20 @@ func (b *browser) tabTo(cond string, max int) {
 	b.t.Fatalf("no element matching %s within %d Tab presses", cond, max)
 }
 
+// choose selects the option with value in the select with the id, from the
+// keyboard: arrow keys move through a closed select's options.
+func (b *browser) choose(id, value string) {
+	b.t.Helper()
+	b.do(chromedp.Focus("#" + id))
+	for range 30 {
+		if eval[string](b, `document.getElementById(`+jsString(id)+`).value`) == value {
+			return
+		}
+		b.key(kb.ArrowDown)
+	}
+	b.t.Fatalf("#%s: no option %q reached with the arrow keys", id, value)
+}
+
 func (b *browser) key(k string) {
 	b.t.Helper()
 	b.do(chromedp.KeyEvent(k))
@@ -240,9 +255,37 @@ func TestBrowser_PagesAccessible(t *testing.T) {
 		{"/esempi/domanda", "question"},
 		{"/esempi/registro", "register-empty"},
 		{"/pagina-che-non-esiste", "not-found"},
+		{"/cure-termali/verifica-requisiti", "precheck"},
 	} {
 		b.visit(base+p.path, p.name)
 	}
+	// The pre-check with its errors, then with a result (RULE-1…RULE-11,
+	// CBT-14): answered from the keyboard.
+	const precheck = `form[action="/cure-termali/verifica-requisiti"] button[type=submit]`
+	b.submit(precheck)
+	if n := eval[int](b, `document.querySelectorAll("#error-summary a").length`); n != 7 {
+		t.Fatalf("empty pre-check: %d errors, want 7", n)
+	}
+	b.check("precheck-errors")
+	b.typeIn("nascita", "14/03/1972")
+	b.choose("categoria", "employee")
+	b.choose("datore", "private")
+	b.tick("#familiare-no")
+	b.typeIn("primo_anno", "1996")
+	b.typeIn("settimane", "250")
+	b.typeIn("anni_contributi", "30")
+	b.tick("#cure_ssn-no")
+	b.tick("#patologia")
+	b.typeIn("cicli", "2")
+	b.tick("#ciclo_anno-no")
+	b.submit(precheck)
+	// Outside 1 January - 31 October, CBT-14 alone says no: the overall
+	// result depends on the day the test runs, every rule is there anyway.
+	if rows := eval[int](b, `document.querySelectorAll("#esiti > li[data-rule]").length`); rows != 11 || eval[string](b, `document.getElementById("esito").dataset.overall`) == "" {
+		t.Fatalf("pre-check result: %d rules, want 11 with an overall result (errors: %q)", rows,
+			eval[string](b, `(document.getElementById("error-summary")||{}).innerText||""`))
+	}
+	b.check("precheck-result")
 	// The same pages in English, through the language switch.
 	b.do(chromedp.Navigate(base + "/lingua/en?ritorno=/"))
 	b.waitPath("/")
@@ -256,6 +299,7 @@ func TestBrowser_PagesAccessible(t *testing.T) {
 	b.visit(base+"/accessibilita", "accessibility-en")
 	b.visit(base+"/note-legali", "legal-en")
 	b.visit(base+"/esempi/domanda", "question-en")
+	b.visit(base+"/cure-termali/verifica-requisiti", "precheck-en")
 }
 
 // REQ CH-1: the home page works with the keyboard alone: the skip link
@@ -573,6 +617,13 @@ func TestBrowser_OfficePINAndDoctor(t *testing.T) {
 		}
 	}
 	b.visit(base+"/profilo/token", "api-tokens")
+	// REQ RULE-10: the office's view of a person's spa-treatment requirements.
+	b.visit(base+"/ufficio/requisiti", "office-rules-empty")
+	b.visit(base+fmt.Sprintf("/ufficio/requisiti?cf=BLLRLL71D56H501I&patologia=reumoartropatica&data=01/03/%d", time.Now().Year()), "office-rules")
+	if got := eval[string](b, `document.getElementById("esito").dataset.overall`); got != "exceptional" {
+		t.Errorf("office view of Ornella Bellini: %q, want exceptional", got)
+	}
+	b.visit(base+"/ufficio/requisiti?cf=XXX&data=31/02/2026", "office-rules-errors")
 	// Revoke Mario Rossi's PIN: it stops working.
 	b.visit(base+"/ufficio/pin", "office-pin-revoke")
 	b.do(chromedp.Focus("#revoca-cf"))

@@ -237,9 +237,9 @@ const description = `The JSON API of Sportello, for the software of agency offic
 
 Conventions, common to every operation:
 
-- **Authentication**: ` + "`Authorization: Bearer <token>`" + `. A missing or unknown token is a 401 with ` + "`WWW-Authenticate: Bearer`" + `; a role that may not call the operation is a 403.
+- **Authentication**: ` + "`Authorization: Bearer <token>`" + `, except for the public operations (the status and the spa-treatment eligibility check). A missing or unknown token is a 401 with ` + "`WWW-Authenticate: Bearer`" + `; a role that may not call the operation is a 403.
 - **Errors** are RFC 9457 problem details (` + "`application/problem+json`" + `): ` + "`title`" + ` (the status, localised), ` + "`status`" + `, ` + "`detail`" + `, ` + "`instance`" + ` (the request ID, also in ` + "`X-Request-ID`" + `), and for invalid requests ` + "`errors`" + `, a list of ` + "`{location, message}`" + ` where location is e.g. ` + "`body.subject`" + `, ` + "`query.page`" + ` or ` + "`header.Idempotency-Key`" + `.
 - **Language**: messages are in Italian; titles and generic messages are in English when ` + "`Accept-Language`" + ` prefers English.
 - **Lists** take ` + "`page`" + ` (from 1) and ` + "`per_page`" + ` (1-100, default 20) and answer ` + "`{items, page, per_page, total, total_pages}`" + ` with an RFC 8288 ` + "`Link`" + ` header (first, prev, next, last). Unknown query parameters are rejected.
-- **Every POST** (creations, sendings, annulments) requires an ` + "`Idempotency-Key`" + ` header (1-200 characters): retrying with the same key and body returns the first response with ` + "`Idempotent-Replayed: true`" + `; the same key with another body is a 409.
+- **Every POST that creates or changes something** (creations, sendings, annulments) requires an ` + "`Idempotency-Key`" + ` header (1-200 characters): retrying with the same key and body returns the first response with ` + "`Idempotent-Replayed: true`" + `; the same key with another body is a 409. The eligibility check only computes and takes none.
 - **Times** are RFC 3339 in Europe/Rome. Responses are never cacheable (` + "`Cache-Control: no-store, private`" + `).`

@@ -25,7 +25,9 @@
 //     (Principal.Person), whom the domain services check as they check a
 //     web session: the certifying doctor's operations (doctor.go,
 //     certificates.go) need it. Missing or unknown token: 401 with
-//     WWW-Authenticate: Bearer. Wrong role or scope: 403.
+//     WWW-Authenticate: Bearer. Wrong role or scope: 403. The status and
+//     the spa-treatment eligibility check (eligibility.go), a pure
+//     computation over a bounded body that stores nothing, are public.
 //   - Lists take page and per_page and answer Page[T] with a Link header
 //     (page.go).
 //   - Creates take an Idempotency-Key header and run through store.DB.Once

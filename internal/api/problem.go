@@ -218,6 +218,7 @@ var humaMessages = func() []humaMessage {
 		{fmt.Sprintf(validation.MsgExpectedMinLength, 1), "api.err.empty", 0},
 		{validation.MsgExpectedMinLength, "api.err.min_length", 1},
 		{validation.MsgExpectedMaxLength, "api.err.max_length", 1},
+		{validation.MsgExpectedMaxItems, "api.err.max_items", 1},
 		{validation.MsgExpectedMinimumNumber, "api.err.minimum", 1},
 		{validation.MsgExpectedMaximumNumber, "api.err.maximum", 1},
 		{validation.MsgExpectedOneOf, "api.err.one_of", 1},

@@ -21,6 +21,8 @@ func (a *API) register() {
 		Errors:      []int{http.StatusServiceUnavailable},
 	}, a.status)
 
+	a.registerEligibility()
+
 	huma.Register(a.huma, allow(huma.Operation{
 		OperationID:   "create-registration",
 		Method:        http.MethodPost,

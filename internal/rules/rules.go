@@ -512,6 +512,7 @@ var employerNames = map[string]string{
 	"state": "impresa o amministrazione dello Stato", "poste": "Poste Italiane", "public_body": "ente pubblico o ente locale privatizzato",
 	"railways_fund": "Ferrovie dello Stato (fondo gestito dall'Istituto)", "enpals": "spettacolo (assicurazione ENPALS, sale Bingo comprese)",
 	"solidarity_fund": "Fondo di solidarietà (prepensionamento)",
+	"private":         "datore di lavoro privato", "lsu": "lavori socialmente utili", "mobility": "lista di mobilità",
 }
 
 // RULE-7: excluded employers and family members.
@@ -527,7 +528,7 @@ func employer(f Facts, d derived) Outcome {
 	switch {
 	case f.FamilyMember:
 		o.Result, o.Reason = Fail, "Le cure spettano all'assicurato, non ai suoi familiari."
-	case slices.Contains(ExcludedEmployers, d.employer):
+	case slices.Contains(ExcludedEmployers, d.employer) && employerNames[d.employer] != "":
 		o.Result, o.Reason = Fail, "Le cure non spettano a chi lavora per: "+employerNames[d.employer]+"."
 	default:
 		o.Result, o.Reason = Pass, "Il datore di lavoro non è tra quelli esclusi."

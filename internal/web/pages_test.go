@@ -18,6 +18,8 @@ import (
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/registry"
+	"github.com/sportello/sportello/internal/rules"
 )
 
 // publicPages visits every page a visitor can reach, in the browser's
@@ -69,6 +71,10 @@ func publicPages(t *testing.T, h *harness, lang string) []*page {
 	add(b.post("/esempi/invia", url.Values{tokenField: {"forged"}}), http.StatusSeeOther) // a flash
 	add(b.get("/esempi/domanda"), http.StatusOK)                                          // shown here
 	add(b.get("/lingua/en?ritorno=/privacy"), http.StatusSeeOther)
+	// The pre-check: empty, with errors, with a result.
+	pre := add(b.get(precheckPath), http.StatusOK)
+	add(b.post(precheckPath, url.Values{tokenField: {formToken(t, pre)}, "pensione_early": {"1"}}), http.StatusUnprocessableEntity)
+	add(b.post(precheckPath, withToken(precheckEntitled(), formToken(t, pre))), http.StatusOK)
 	return out
 }
 
@@ -419,7 +425,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 
 	goKeys := []*regexp.Regexp{
 		regexp.MustCompile(`\.T\((?:[A-Za-z.]+, )?"([^"]+)"[,)]`),         // v.T("k"), s.cat.T(lang, "k")
-		regexp.MustCompile(`FieldError\{"[^"]*", "([^"]+)"\}`),            // validation messages
+		regexp.MustCompile(`FieldError\{[^,{}]+, "([^"]+)"\}`),            // validation messages
 		regexp.MustCompile(`s\.view\(r, "([^"]+)"`),                       // page titles
 		regexp.MustCompile(`s\.content\("[^"]+", "([^"]+)", "([^"]*)"\)`), // information pages
 		regexp.MustCompile(`setFlash\(w, "([^"]+)"\)`),                    // flash messages
@@ -473,16 +479,22 @@ func TestCatalogue_Coverage(t *testing.T) {
 	}
 	dynamic := map[string][]string{"example.topic.": exampleTopics, "event.": eventKinds, "role.": roles,
 		"action.": actions, "access.who.": {"anonymous", "system"},
-		"doc.":            append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
-		"mandate.scope.":  account.MandateScopes,
-		"scope.":          account.APIScopes,
-		"letters.status.": {"queued", "printed", "cancelled"},
-		"pinreq.err.":     {"cf", "nome", "cognome", "nascita", "luogo"},
-		"cert.kind.":      {certificate.KindSpa, certificate.KindInvalidity},
-		"cert.doc.":       certificate.Docs,
-		"cert.purpose.":   certificate.Purposes,
-		"cert.event.":     {"sent", "annulled", "linked"},
-		"cert.state.":     {"draft", "sent", "annulled", "linked"},
+		"doc.":                append(append([]string{}, account.AdultDocuments...), account.MinorDocuments...),
+		"mandate.scope.":      account.MandateScopes,
+		"scope.":              account.APIScopes,
+		"letters.status.":     {"queued", "printed", "cancelled"},
+		"pinreq.err.":         {"cf", "nome", "cognome", "nascita", "luogo"},
+		"cert.kind.":          {certificate.KindSpa, certificate.KindInvalidity},
+		"cert.doc.":           certificate.Docs,
+		"cert.purpose.":       certificate.Purposes,
+		"cert.event.":         {"sent", "annulled", "linked"},
+		"cert.state.":         {"draft", "sent", "annulled", "linked"},
+		"precheck.cat.":       precheckCategories,
+		"precheck.employer.":  precheckEmployers,
+		"precheck.pension.":   registry.PensionKinds,
+		"precheck.pathology.": precheckPathologies,
+		"precheck.result.":    {string(rules.Pass), string(rules.Fail), string(rules.Unknown), string(rules.Approval)},
+		"precheck.overall.":   {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

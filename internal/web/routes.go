@@ -9,6 +9,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /informazioni/cure-termali", s.content("cure-termali", "page.cbt.title"))
 	mux.HandleFunc("GET /informazioni/invalidita-civile", s.content("invalidita-civile", "page.inv.title"))
+	mux.HandleFunc("GET /cure-termali/verifica-requisiti", s.precheckPage)
+	mux.HandleFunc("POST /cure-termali/verifica-requisiti", s.precheckPost)
 	mux.HandleFunc("GET /privacy", s.content("privacy", "page.privacy.title"))
 	mux.HandleFunc("GET /accessibilita", s.content("accessibilita", "page.a11y.title"))
 	mux.HandleFunc("GET /note-legali", s.content("note-legali", "page.legal.title"))
@@ -45,6 +47,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /ufficio/pin/revoca", s.officePINRevoke)
 		mux.HandleFunc("GET /ufficio/medici", s.officeDoctor)
 		mux.HandleFunc("POST /ufficio/medici", s.officeDoctorPost)
+		mux.HandleFunc("GET /ufficio/requisiti", s.officeRules)
 
 		mux.HandleFunc("GET /medico", s.doctorMenu)
 		mux.HandleFunc("GET /medico/primo-accesso", s.doctorFirstAccess)

@@ -266,6 +266,7 @@ func (s *Server) nav(v *View) []NavItem {
 		if v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleAdmin {
 			items = append(items, NavItem{Label: v.T("nav.office.pin"), URL: "/ufficio/pin"},
 				NavItem{Label: v.T("nav.office.doctor"), URL: "/ufficio/medici"},
+				NavItem{Label: v.T("nav.office.rules"), URL: "/ufficio/requisiti"},
 				NavItem{Label: v.T("nav.office.letters"), URL: "/ufficio/lettere"})
 		}
 	}
