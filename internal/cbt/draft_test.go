@@ -49,7 +49,9 @@ func TestDraftScreens(t *testing.T) {
 		{"domicile incomplete", "domicilio", "cap", func(d *cbt.Draft) { d.Domicile = &cbt.Address{Street: "Via Roma 1", Comune: "Roma", Province: "RM"} }},
 		{"empty domicile is none", "domicilio", "", func(d *cbt.Draft) { d.Domicile = &cbt.Address{Street: "  "} }},
 		{"correction without a note", "precedenti", "nota_correzione", func(d *cbt.Draft) { d.Corrected, d.FirstGrantYear, d.PreviousGrants = true, 2015, 3 }},
-		{"grants without a first year", "precedenti", "primo_anno", func(d *cbt.Draft) { d.Corrected, d.PreviousGrants, d.CorrectionNotes = true, 2, "due cicli nel 2019 e 2021" }},
+		{"grants without a first year", "precedenti", "primo_anno", func(d *cbt.Draft) {
+			d.Corrected, d.PreviousGrants, d.CorrectionNotes = true, 2, "due cicli nel 2019 e 2021"
+		}},
 		{"first grant in the future", "precedenti", "primo_anno", func(d *cbt.Draft) { d.Corrected, d.FirstGrantYear, d.CorrectionNotes = true, 2030, "x" }},
 		{"year is locked", "domanda", "anno", func(d *cbt.Draft) { d.Year = 2027 }},
 		{"no pathology", "domanda", "patologia", func(d *cbt.Draft) { d.Pathology = "" }},
