@@ -17,7 +17,7 @@ func complete() cbt.Draft {
 		Certificate: "2026 0000042", ASL: "asl-rm1"}
 }
 
-func fields(t *testing.T, err error) map[string]string {
+func fieldsOf(t *testing.T, err error) map[string]string {
 	t.Helper()
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
@@ -69,7 +69,7 @@ func TestDraftScreens(t *testing.T) {
 				}
 				return
 			}
-			if msg := fields(t, err)[tc.field]; msg == "" || !strings.HasSuffix(msg, ".") {
+			if msg := fieldsOf(t, err)[tc.field]; msg == "" || !strings.HasSuffix(msg, ".") {
 				t.Errorf("no message for %s: %v", tc.field, err)
 			}
 			if screen, _ := d.CheckAll(proposed, 2026); screen != tc.screen {
