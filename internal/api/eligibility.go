@@ -145,9 +145,18 @@ func (b EligibilityFacts) facts() (rules.Facts, []fieldError) {
 		Pathology: refdata.Pathology(b.Pathology), PastCycles: b.PastCycles, HolidayException: b.HolidayException}
 	if b.BirthDate != "" {
 		f.BirthDate = isoDay(b.BirthDate)
+		if f.BirthDate.After(f.ApplicationDate) {
+			errs = append(errs, fieldError{location: "body.birth_date", message: msg("api.err.birth_after")})
+		}
+	}
+	if b.CureYear != 0 && (b.CureYear < f.ApplicationDate.Year() || b.CureYear > f.ApplicationDate.Year()+1) {
+		errs = append(errs, fieldError{location: "body.cure_year", message: msg("api.err.cure_year")})
 	}
 	for i, c := range b.Contributions {
 		order("contributions", i, c.From, c.To)
+		if c.Weeks == 0 && c.Days == 0 {
+			errs = append(errs, fieldError{location: fmt.Sprintf("body.contributions[%d].weeks", i), message: msg("api.err.period_empty")})
+		}
 		f.Contribs = append(f.Contribs, registry.Contribution{Fund: c.Fund, Kind: c.Kind, From: c.From, To: c.To, Weeks: c.Weeks, Days: c.Days})
 	}
 	for i, p := range b.Pensions {

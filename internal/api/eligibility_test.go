@@ -210,6 +210,12 @@ func TestEligibility_Invalid(t *testing.T) {
 		{"501 periods", `{"application_date":"2026-03-01","contributions":[` + strings.Join(many, ",") + `]}`,
 			http.StatusUnprocessableEntity, map[string]string{"body.contributions": "al massimo 500"}},
 		{"unknown member", `{"application_date":"2026-03-01","codice_fiscale":"RSSMRA56L12H501D"}`, http.StatusUnprocessableEntity, map[string]string{"body.codice_fiscale": "non previsto"}},
+		{"a period without weeks or days", `{"application_date":"2026-03-01","contributions":[{"fund":"employee","kind":"compulsory","from":"2000-01-01","to":"2000-01-31"}]}`,
+			http.StatusUnprocessableEntity, map[string]string{"body.contributions[0].weeks": "settimane o i giorni"}},
+		{"born after the application", `{"application_date":"2026-03-01","birth_date":"2026-03-02"}`,
+			http.StatusUnprocessableEntity, map[string]string{"body.birth_date": "successiva"}},
+		{"cures years ahead", `{"application_date":"2026-03-01","cure_year":2030}`,
+			http.StatusUnprocessableEntity, map[string]string{"body.cure_year": "successivo"}},
 		{"not JSON", `{"application_date":`, http.StatusBadRequest, nil},
 		{"too large", `{"application_date":"2026-03-01","category":"` + strings.Repeat("x", 300<<10) + `"}`, http.StatusRequestEntityTooLarge, nil},
 	} {

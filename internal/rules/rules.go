@@ -16,8 +16,16 @@
 //     from the same date five years earlier to the day before the
 //     application; a period that straddles the window counts in proportion
 //     to its days inside it, rounded down.
-//   - Contribution years for the old-age pension count every fund and kind;
-//     agricultural daily contributions count six to a week.
+//   - Contribution years for the old-age pension count every fund and kind
+//     up to the application; daily contributions count 270 to a year (the
+//     seed's own 1350 = 5 × 270 and 810 = 3 × 270), summed before they
+//     are turned into weeks.
+//   - The separate fund is never added to other funds (msg. 41939/1989):
+//     its workers count it alone, the others count everything else. The
+//     category comes from the current employment and the latest
+//     contributions; a person's fund is not decided by list order.
+//   - A period cannot hold more weeks than it lasts; periods recorded
+//     twice for the same time are the registry's to correct.
 //   - A seniority or early pension excludes when it starts on or before the
 //     application date; one starting later excludes only if the cures would
 //     come after it ("prima dell'effettuazione del turno"), which the office
@@ -93,6 +101,10 @@ type Facts struct {
 	// HolidayException: the cures are taken outside holiday leave under
 	// art. 16 L. 412/1991 (RULE-11).
 	HolidayException bool
+	// TotalWeeks, when positive, is the weeks of contributions in all as
+	// declared (the pre-check asks for years, not periods): RULE-5 reads it
+	// instead of counting the periods.
+	TotalWeeks int
 }
 
 // FromRegistry builds the facts of an application from a person's
@@ -158,7 +170,7 @@ func Evaluate(f Facts, t *Table) Verdict {
 	if !ok {
 		v.Overall = Incomplete
 		v.Outcomes = []Outcome{{Rule: "RULE-5", Title: "Parametri dell'anno", Result: Unknown,
-			Reason:    fmt.Sprintf("I requisiti per le cure del %d non sono ancora stabiliti: non è possibile verificarli.", f.CureYear),
+			Reason:    fmt.Sprintf("I parametri dei requisiti per le cure del %d non sono disponibili: non è possibile verificarli.", f.CureYear),
 			Reference: "msg. n. 2018/2004"}}
 		return v
 	}
@@ -212,47 +224,71 @@ func parseDay(s string) (time.Time, bool) {
 
 func derive(f Facts) derived {
 	d := derived{category: f.Category, employer: f.EmployerType}
-	for i, e := range f.Employments {
+	var current []string
+	for _, e := range f.Employments {
 		from, ok := parseDay(e.From)
 		to, okTo := parseDay(e.To)
 		if ok && !from.After(f.ApplicationDate) && (e.To == "" || (okTo && !to.Before(f.ApplicationDate))) {
-			d.current = &f.Employments[i]
+			current = append(current, e.EmployerType)
 		}
 	}
-	if d.employer == "" && d.current != nil {
-		d.employer = d.current.EmployerType
+	if d.employer == "" {
+		// Any current employer of an excluded type decides RULE-7; else
+		// the first current one.
+		for _, t := range current {
+			if slices.Contains(ExcludedEmployers, t) {
+				d.employer = t
+			}
+		}
+		if d.employer == "" && len(current) > 0 {
+			d.employer = current[0]
+		}
 	}
 	if d.category != "" {
 		return d
 	}
 	switch {
-	case d.current != nil && d.current.EmployerType == "lsu":
+	case slices.Contains(current, "lsu"):
 		d.category = CatLSU
-	case d.current != nil && d.current.EmployerType == "mobility":
+	case slices.Contains(current, "mobility"):
 		d.category = CatMobility
 	}
 	if d.category != "" {
 		return d
 	}
+	// The fund of the latest contributions; on the same end date the
+	// order below decides, so the records' order does not.
+	rank := map[string]int{"employee": 4, "self_employed": 3, "agricultural": 2, "separate": 1}
 	var latest time.Time
+	fund := ""
 	for _, c := range f.Contribs {
-		if to, ok := parseDay(c.To); ok && !to.Before(latest) && !mustDay(c.From).After(f.ApplicationDate) {
-			latest = to
-			switch c.Fund {
-			case "employee":
-				d.category = CatEmployee
-			case "self_employed":
-				d.category = CatSelfEmployed
-			case "separate":
-				d.category = CatSeparate
-			case "agricultural":
-				d.category = CatAgricultural
-			}
+		to, ok := parseDay(c.To)
+		if !ok || mustDay(c.From).After(f.ApplicationDate) || rank[c.Fund] == 0 {
+			continue
 		}
+		if to.After(latest) || (to.Equal(latest) && rank[c.Fund] > rank[fund]) {
+			latest, fund = to, c.Fund
+		}
+	}
+	switch {
+	case fund == "agricultural":
+		d.category = CatAgricultural
+	case len(current) > 0 && !slices.Contains(ExcludedEmployers, current[0]):
+		// A current employment makes an employee, whatever a side
+		// collaboration paid into the separate fund.
+		d.category = CatEmployee
+	case fund == "employee":
+		d.category = CatEmployee
+	case fund == "self_employed":
+		d.category = CatSelfEmployed
+	case fund == "separate":
+		d.category = CatSeparate
+	case len(current) > 0:
+		d.category = CatEmployee
 	}
 	if d.category == "" {
 		for _, p := range f.Pensions {
-			if p.Kind == "invalidity_provisional" && !p.Revoked {
+			if p.Kind == "invalidity_provisional" && !p.Revoked && !ended(p, f.ApplicationDate) {
 				d.category = CatInvalidity
 			}
 		}
@@ -262,6 +298,24 @@ func derive(f Facts) derived {
 	}
 	return d
 }
+
+// addYM adds years and months; a day the month lacks becomes its last
+// (31 January + 1 month is 28 or 29 February; art. 2963 c.c.).
+func addYM(t time.Time, y, m int) time.Time {
+	first := time.Date(t.Year()+y, t.Month()+time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(t.Day(), last), 0, 0, 0, 0, time.UTC)
+}
+
+// ended reports whether a pension ended before the application.
+func ended(p registry.Pension, applied time.Time) bool {
+	to, ok := parseDay(p.To)
+	return ok && to.Before(applied)
+}
+
+// WeeksOfDays turns daily contributions into weeks: 270 days make a year
+// of 52 weeks (RULE-3's 1350 = 5 × 270, 810 = 3 × 270).
+func WeeksOfDays(days float64) float64 { return days * 52 / 270 }
 
 func mustDay(s string) time.Time {
 	t, _ := parseDay(s)
@@ -281,7 +335,7 @@ func window(f Facts, p Params) Outcome {
 	case f.ApplicationDate.Before(start):
 		o.Result, o.Reason = Fail, fmt.Sprintf("Le domande per le cure del %d si presentano dal 1° gennaio %d.", f.CureYear, f.CureYear)
 	case f.ApplicationDate.After(end):
-		o.Result, o.Reason = Fail, fmt.Sprintf("Le domande per le cure del %d si sono chiuse il %s; dal 1° gennaio %d si potrà chiedere le cure del %d.",
+		o.Result, o.Reason = Fail, fmt.Sprintf("Le domande per le cure del %d si sono chiuse il %s; dal 1° gennaio %d si potranno chiedere le cure del %d.",
 			f.CureYear, it(end), f.CureYear+1, f.CureYear+1)
 	default:
 		o.Result, o.Reason = Pass, fmt.Sprintf("La domanda è nel periodo dal 1° gennaio al %s.", it(end))
@@ -320,7 +374,7 @@ func counted(c registry.Contribution, cat string) bool {
 	if cat == CatSeparate {
 		return c.Fund == "separate"
 	}
-	return true
+	return c.Fund != "separate" // never added to other funds
 }
 
 // inWindow returns the part of a period's amount that falls in
@@ -332,6 +386,9 @@ func inWindow(c registry.Contribution, amount int, from, to time.Time) float64 {
 		return 0
 	}
 	total := end.Sub(start).Hours()/24 + 1
+	if c.Days == 0 && float64(amount) > total/7+1 {
+		amount = int(total/7 + 1) // a period cannot hold more weeks than it lasts
+	}
 	lo, hi := start, end
 	if lo.Before(from) {
 		lo = from
@@ -377,21 +434,21 @@ func contributions(f Facts, d derived, p Params) Outcome {
 	o := Outcome{Rule: "RULE-2", Title: "Anzianità assicurativa e contributi",
 		Reference: "art. 4 L. 222/1984; art. 28 DPR 818/1957; msg. n. 41939/1989"}
 	var first time.Time
-	var weeks float64
+	var weeks, days float64
 	for _, c := range f.Contribs {
-		if !counted(c, d.category) {
+		if !counted(c, d.category) || (c.Weeks == 0 && c.Days == 0) {
 			continue
 		}
 		if start, ok := parseDay(c.From); ok && !start.After(winTo) && (first.IsZero() || start.Before(first)) {
 			first = start
 		}
-		w := c.Weeks
-		if c.Weeks == 0 && c.Days > 0 {
-			w = c.Days / 6
+		if c.Weeks > 0 {
+			weeks += inWindow(c, c.Weeks, winFrom, winTo)
+		} else {
+			days += inWindow(c, c.Days, winFrom, winTo)
 		}
-		weeks += inWindow(c, w, winFrom, winTo)
 	}
-	wk := int(weeks + 1e-9)
+	wk := int(weeks + WeeksOfDays(days) + 1e-9)
 	fund := ""
 	if d.category == CatSeparate {
 		fund = " (solo gestione separata)"
@@ -400,13 +457,12 @@ func contributions(f Facts, d derived, p Params) Outcome {
 	if !first.IsZero() {
 		o.Used[0].Value = it(first)
 	}
-	seniorityFrom := f.ApplicationDate.AddDate(-p.SeniorityYears, 0, 0)
 	switch {
 	case first.IsZero():
 		o.Result, o.Reason = Fail, "Non risultano contributi"+fund+"."
-	case first.After(seniorityFrom):
+	case addYM(first, p.SeniorityYears, 0).After(f.ApplicationDate):
 		o.Result, o.Reason = Fail, fmt.Sprintf("Servono almeno %d anni di assicurazione: il primo contributo%s è del %s; i %d anni si compiono il %s.",
-			p.SeniorityYears, fund, it(first), p.SeniorityYears, it(first.AddDate(p.SeniorityYears, 0, 0)))
+			p.SeniorityYears, fund, it(first), p.SeniorityYears, it(addYM(first, p.SeniorityYears, 0)))
 	case wk < p.Weeks:
 		o.Result, o.Reason = Fail, fmt.Sprintf("Servono almeno %d settimane di contributi nei cinque anni prima della domanda%s: ne risultano %d.", p.Weeks, fund, wk)
 	default:
@@ -419,7 +475,7 @@ func contributions(f Facts, d derived, p Params) Outcome {
 // RULE-4: no spa cures from the health service or another body in the
 // same year.
 func ssnCures(f Facts) Outcome {
-	o := Outcome{Rule: "RULE-4", Title: "Cure termali da altri enti", Reference: "circ. n. 15/1986",
+	o := Outcome{Rule: "RULE-4", Title: "Cure termali da altri enti", Reference: "requisito amministrativo INPS (nessun atto citato)",
 		Used: []Fact{{"Cure dal Servizio sanitario o da altri enti nell'anno", "no"}}}
 	if slices.Contains(f.SSNCureYears, f.CureYear) {
 		o.Used[0].Value = "sì"
@@ -433,15 +489,15 @@ func ssnCures(f Facts) Outcome {
 // oldAgeWeeks counts every contribution up to the application for the
 // old-age pension: all funds and kinds, six daily contributions a week.
 func oldAgeWeeks(f Facts) int {
-	var w float64
+	var w, days float64
 	for _, c := range f.Contribs {
-		n := c.Weeks
-		if c.Weeks == 0 {
-			n = c.Days / 6
+		if c.Weeks > 0 {
+			w += inWindow(c, c.Weeks, time.Time{}, f.ApplicationDate)
+		} else {
+			days += inWindow(c, c.Days, time.Time{}, f.ApplicationDate)
 		}
-		w += inWindow(c, n, time.Time{}, f.ApplicationDate)
 	}
-	return int(w + 1e-9)
+	return int(w + WeeksOfDays(days) + 1e-9)
 }
 
 // RULE-5: not after the old-age pension age with its contributions.
@@ -452,8 +508,11 @@ func pensionAge(f Facts, p Params) Outcome {
 		o.Result, o.Reason = Unknown, "Manca la data di nascita."
 		return o
 	}
-	reached := f.BirthDate.AddDate(p.PensionAge.Years, p.PensionAge.Months, 0)
+	reached := PensionAgeOn(f.BirthDate, p)
 	weeks := oldAgeWeeks(f)
+	if f.TotalWeeks > 0 {
+		weeks = max(weeks, f.TotalWeeks)
+	}
 	need := p.OldAgeYears * 52
 	o.Used = []Fact{{"Data di nascita", it(f.BirthDate)}, {fmt.Sprintf("Età pensionabile nel %d", f.CureYear), p.PensionAge.String() + " (" + p.PensionAgeCited + ")"},
 		{"Compimento dell'età pensionabile", it(reached)}, {"Settimane di contributi in tutto", fmt.Sprint(weeks)}}
@@ -470,13 +529,19 @@ func pensionAge(f Facts, p Params) Outcome {
 	return o
 }
 
+// PensionAgeOn is the day a person born on birth reaches the pension age
+// of p.
+func PensionAgeOn(birth time.Time, p Params) time.Time {
+	return addYM(birth, p.PensionAge.Years, p.PensionAge.Months)
+}
+
 // RULE-6: pensions that exclude.
 func pensions(f Facts) Outcome {
 	o := Outcome{Rule: "RULE-6", Title: "Pensioni e assegni", Reference: "circ. n. 15/1986; msg. n. 16724/2004"}
-	names := map[string]string{"seniority": "pensione di anzianità", "early": "pensione anticipata", "old_age": "pensione di vecchiaia",
-		"invalidity_definitive": "assegno di invalidità definitivo", "inability": "pensione di inabilità",
-		"supplementary": "pensione di un fondo integrativo", "substitutive": "pensione di un fondo sostitutivo",
-		"invalidity_provisional": "assegno di invalidità non definitivo"}
+	names := map[string]string{"seniority": "una pensione di anzianità", "early": "una pensione anticipata", "old_age": "una pensione di vecchiaia",
+		"invalidity_definitive": "un assegno di invalidità definitivo", "inability": "una pensione di inabilità",
+		"supplementary": "una pensione di un fondo integrativo", "substitutive": "una pensione di un fondo sostitutivo",
+		"invalidity_provisional": "un assegno di invalidità non definitivo"}
 	o.Result, o.Reason = Pass, "Non risultano pensioni o assegni che escludono le cure."
 	for _, pn := range f.Pensions {
 		name := names[pn.Kind]
@@ -484,24 +549,31 @@ func pensions(f Facts) Outcome {
 			name = pn.Kind
 		}
 		from, _ := parseDay(pn.From)
-		v := name + " dal " + it(from)
-		if pn.Revoked {
-			v += " (revocata)"
+		v := strings.TrimPrefix(strings.TrimPrefix(name, "una "), "un ") + " dal " + it(from)
+		switch {
+		case pn.Revoked:
+			v += " (revoca)"
+		case ended(pn, f.ApplicationDate):
+			v += " al " + pn.To
 		}
-		o.Used = append(o.Used, Fact{"Pensione", v})
-		if pn.Revoked || pn.Kind == "invalidity_provisional" || o.Result == Fail {
+		o.Used = append(o.Used, Fact{"Pensione o assegno", v})
+		if pn.Revoked || ended(pn, f.ApplicationDate) || pn.Kind == "invalidity_provisional" || o.Result == Fail {
 			continue
 		}
 		switch pn.Kind {
 		case "seniority", "early":
 			if !from.After(f.ApplicationDate) {
-				o.Result, o.Reason = Fail, fmt.Sprintf("Risulta una %s dal %s: le cure non spettano.", name, it(from))
+				o.Result, o.Reason = Fail, fmt.Sprintf("Risulta %s dal %s: le cure non spettano.", name, it(from))
 			} else {
-				o.Result, o.Reason = Unknown, fmt.Sprintf("Risulta una %s dal %s: le cure spettano solo se il turno si svolge prima; l'ufficio lo verifica.", name, it(from))
+				o.Result, o.Reason = Unknown, fmt.Sprintf("Risulta %s dal %s: le cure spettano solo se il turno si svolge prima; l'ufficio lo verifica.", name, it(from))
 			}
-		case "old_age", "invalidity_definitive", "inability", "supplementary", "substitutive":
+		case "invalidity_definitive", "inability":
 			if !from.After(f.ApplicationDate) {
-				o.Result, o.Reason = Fail, fmt.Sprintf("Risulta una %s dal %s: le cure non spettano (possono essere chieste solo se viene revocata).", name, it(from))
+				o.Result, o.Reason = Fail, fmt.Sprintf("Risulta %s dal %s: le cure non spettano; la domanda si può presentare solo dopo un'eventuale revoca.", name, it(from))
+			}
+		case "old_age", "supplementary", "substitutive":
+			if !from.After(f.ApplicationDate) {
+				o.Result, o.Reason = Fail, fmt.Sprintf("Risulta %s dal %s: le cure non spettano.", name, it(from))
 			}
 		}
 	}
@@ -528,7 +600,9 @@ func employer(f Facts, d derived) Outcome {
 	switch {
 	case f.FamilyMember:
 		o.Result, o.Reason = Fail, "Le cure spettano all'assicurato, non ai suoi familiari."
-	case slices.Contains(ExcludedEmployers, d.employer) && employerNames[d.employer] != "":
+	case slices.Contains(ExcludedEmployers, d.employer) && d.employer == "solidarity_fund":
+		o.Result, o.Reason = Fail, "Le cure non spettano a chi riceve le prestazioni del Fondo di solidarietà, assimilate al prepensionamento."
+	case slices.Contains(ExcludedEmployers, d.employer):
 		o.Result, o.Reason = Fail, "Le cure non spettano a chi lavora per: "+employerNames[d.employer]+"."
 	default:
 		o.Result, o.Reason = Pass, "Il datore di lavoro non è tra quelli esclusi."
@@ -567,7 +641,7 @@ func oneCycle(f Facts) Outcome {
 // RULE-10: cycles beyond the fifth need the medical centre's approval and
 // the chief medical board's final opinion.
 func exceptional(f Facts, p Params) Outcome {
-	o := Outcome{Rule: "RULE-10", Title: "Cicli oltre il quinto", Reference: "seed 001: cicli oltre il V (eccezionalità)"}
+	o := Outcome{Rule: "RULE-10", Title: "Cicli oltre il quinto", Reference: "prassi INPS sull'eccezionalità dei cicli oltre il quinto"}
 	n := 0
 	for _, y := range f.PastCycles {
 		if y < f.CureYear {
@@ -579,7 +653,14 @@ func exceptional(f Facts, p Params) Outcome {
 		o.Result, o.Reason = Approval, fmt.Sprintf("Sono già stati concessi %d cicli: un altro è eccezionale e richiede l'approvazione del medico della sede e il parere definitivo del Coordinatore generale medico legale.", n)
 		return o
 	}
-	o.Result, o.Reason = Pass, fmt.Sprintf("Sono stati concessi %d cicli su %d ordinari.", n, p.OrdinaryCycles)
+	switch n {
+	case 0:
+		o.Result, o.Reason = Pass, fmt.Sprintf("Non sono stati concessi cicli finora (%d sono ordinari).", p.OrdinaryCycles)
+	case 1:
+		o.Result, o.Reason = Pass, fmt.Sprintf("È stato concesso 1 ciclo su %d ordinari.", p.OrdinaryCycles)
+	default:
+		o.Result, o.Reason = Pass, fmt.Sprintf("Sono stati concessi %d cicli su %d ordinari.", n, p.OrdinaryCycles)
+	}
 	return o
 }
 

@@ -107,8 +107,22 @@ func cases() []tc {
 		{"window not open on 31 December for next year's cures", with(func(f *rules.Facts) { f.ApplicationDate, f.CureYear = date("2025-12-31"), 2026 }), "CBT-14", rules.Fail, "", "dal 1° gennaio 2026"},
 
 		// RULE-1: categories.
-		{"self-employed is a category", with(func(f *rules.Facts) { f.Contribs[1].Fund, f.Contribs[0].Fund = "self_employed", "self_employed" }), "RULE-1", rules.Pass, rules.Entitled, "autonomo"},
-		{"separate fund is a category", with(func(f *rules.Facts) { f.Contribs[1].Fund, f.Contribs[0].Fund = "separate", "separate" }), "RULE-1", rules.Pass, rules.Entitled, "gestione separata"},
+		{"self-employed is a category", with(func(f *rules.Facts) {
+			f.Contribs[1].Fund, f.Contribs[0].Fund, f.Employments = "self_employed", "self_employed", nil
+		}), "RULE-1", rules.Pass, rules.Entitled, "autonomo"},
+		{"separate fund is a category", with(func(f *rules.Facts) {
+			f.Contribs[1].Fund, f.Contribs[0].Fund, f.Employments = "separate", "separate", nil
+		}), "RULE-1", rules.Pass, rules.Entitled, "gestione separata"},
+		{"a current employee with a side collaboration stays an employee", with(func(f *rules.Facts) {
+			f.Contribs = append(f.Contribs, period("separate", "compulsory", date("2025-06-01"), date("2026-01-31"), 30, 0))
+		}), "RULE-1", rules.Pass, rules.Entitled, "dipendente"},
+		{"the same end date: the fund does not depend on the records' order", with(func(f *rules.Facts) {
+			f.Employments = nil
+			f.Contribs = []registry.Contribution{older("employee", 800, 0), recent("separate", "compulsory", 20, 0), recent("employee", "compulsory", 200, 0)}
+		}), "RULE-2", rules.Pass, rules.Entitled, ""},
+		{"separate-fund weeks are not added to an employee's", with(func(f *rules.Facts) {
+			f.Contribs = []registry.Contribution{older("employee", 800, 0), recent("employee", "compulsory", 100, 0), recent("separate", "compulsory", 56, 0)}
+		}), "RULE-2", rules.Fail, rules.Excluded, "ne risultano 100"},
 		{"agricultural worker is a category", agri(2000, 900), "RULE-1", rules.Pass, rules.Entitled, "agricolo"},
 		{"worker in mobility from the current employment", with(func(f *rules.Facts) {
 			f.Employments = []registry.Employment{{EmployerType: "private", From: "2000-01-01", To: "2024-12-31"}, {EmployerType: "mobility", From: "2025-01-01"}}
@@ -184,10 +198,36 @@ func cases() []tc {
 			f.BirthDate = date("2028-03-01").AddDate(-67, -3, 0)
 			f.Contribs = []registry.Contribution{period("employee", "compulsory", date("1980-01-01"), date("2028-02-28"), 2400, 0)}
 		}), "RULE-5", rules.Fail, "", "67 anni e 3 mesi"},
-		{"agricultural days count six to a week for the old-age minimum", with(func(f *rules.Facts) {
+		{"270 daily contributions make a year: 5,400 are 20 years", with(func(f *rules.Facts) {
 			f.BirthDate = date("1950-01-01")
-			f.Contribs = []registry.Contribution{older("agricultural", 0, 6240-900), recent("agricultural", "compulsory", 0, 900)}
+			f.Contribs = []registry.Contribution{older("agricultural", 0, 5400-900), recent("agricultural", "compulsory", 0, 900)}
 		}), "RULE-5", rules.Fail, "", "1040 settimane"},
+		{"5,399 daily contributions are short of 20 years", with(func(f *rules.Facts) {
+			f.BirthDate = date("1950-01-01")
+			f.Contribs = []registry.Contribution{older("agricultural", 0, 5399-900), recent("agricultural", "compulsory", 0, 900)}
+		}), "RULE-5", rules.Pass, "", "non bastano"},
+		{"daily contributions are summed before they become weeks", with(func(f *rules.Facts) {
+			f.Employments = nil
+			f.Contribs = []registry.Contribution{older("employee", 500, 0)}
+			for i := range 7 { // 7 × 124 = 868 days = 167 weeks; period by period it would be 7 × 23 = 161
+				from := applied.AddDate(0, 0, -(i+1)*200)
+				f.Contribs = append(f.Contribs, period("employee", "compulsory", from, from.AddDate(0, 0, 150), 0, 124))
+			}
+		}), "RULE-2", rules.Pass, "", "167 settimane"},
+		{"a period cannot hold more weeks than it lasts", with(func(f *rules.Facts) {
+			f.Contribs = []registry.Contribution{older("employee", 500, 0), period("employee", "compulsory", date("2025-01-01"), date("2025-12-31"), 156, 0)}
+		}), "RULE-2", rules.Fail, "", "ne risultano 53"},
+		{"pension age at the end of a month: born 31 January, 67 and 1 month on 28 February", with(func(f *rules.Facts) {
+			f.ApplicationDate, f.BirthDate = date("2027-03-01"), date("1960-01-31")
+			f.Contribs = []registry.Contribution{period("employee", "compulsory", date("1980-01-01"), date("2027-02-28"), 2400, 0)}
+		}), "RULE-5", rules.Fail, "", "28/02/2027"},
+		{"five years of insurance on 29 February", with(func(f *rules.Facts) {
+			f.ApplicationDate = date("2028-02-29")
+			f.Contribs = []registry.Contribution{period("employee", "compulsory", date("2023-03-01"), date("2028-02-28"), 260, 0)}
+		}), "RULE-2", rules.Fail, "", "01/03/2028"},
+		{"an excluded employer among two current ones decides", with(func(f *rules.Facts) {
+			f.Employments = []registry.Employment{{EmployerType: "private", From: "2015-01-01"}, {EmployerType: "state", From: "2010-01-01"}}
+		}), "RULE-7", rules.Fail, rules.Excluded, "Stato"},
 		{"birth date unknown", with(func(f *rules.Facts) { f.BirthDate = time.Time{} }), "RULE-5", rules.Unknown, rules.Incomplete, ""},
 		{"a year without parameters", with(func(f *rules.Facts) { f.ApplicationDate = date("2035-03-01") }), "RULE-5", rules.Unknown, rules.Incomplete, "2035"},
 
@@ -195,7 +235,10 @@ func cases() []tc {
 		{"seniority pension", pension("seniority", "2024-06-01", false), "RULE-6", rules.Fail, rules.Excluded, "anzianità"},
 		{"early pension", pension("early", "2025-01-01", false), "RULE-6", rules.Fail, rules.Excluded, "anticipata"},
 		{"seniority pension starting after the application", pension("seniority", "2026-09-01", false), "RULE-6", rules.Unknown, rules.Incomplete, "prima"},
-		{"definitive invalidity allowance", pension("invalidity_definitive", "2020-01-01", false), "RULE-6", rules.Fail, rules.Excluded, "revocata"},
+		{"definitive invalidity allowance", pension("invalidity_definitive", "2020-01-01", false), "RULE-6", rules.Fail, rules.Excluded, "revoca"},
+		{"a pension that ended before the application", with(func(f *rules.Facts) {
+			f.Pensions = []registry.Pension{{Kind: "supplementary", From: "2015-01-01", To: "2020-12-31"}}
+		}), "RULE-6", rules.Pass, rules.Entitled, ""},
 		{"definitive invalidity allowance revoked", pension("invalidity_definitive", "2020-01-01", true), "RULE-6", rules.Pass, rules.Entitled, ""},
 		{"inability pension", pension("inability", "2019-01-01", false), "RULE-6", rules.Fail, rules.Excluded, ""},
 		{"inability pension revoked", pension("inability", "2019-01-01", true), "RULE-6", rules.Pass, rules.Entitled, ""},
@@ -227,6 +270,7 @@ func cases() []tc {
 		{"a cycle already this year", cycles(2026), "RULE-9", rules.Fail, rules.Excluded, ""},
 		{"a cycle last year", cycles(2025), "RULE-9", rules.Pass, rules.Entitled, ""},
 		{"the fifth cycle is ordinary", cycles(2021, 2022, 2023, 2025), "RULE-10", rules.Pass, rules.Entitled, "4 cicli su 5"},
+		{"one past cycle is written in the singular", cycles(2020), "RULE-10", rules.Pass, rules.Entitled, "1 ciclo su 5"},
 		{"the sixth cycle needs approval", cycles(2020, 2021, 2022, 2023, 2025), "RULE-10", rules.Approval, rules.Exceptional, "Coordinatore generale medico legale"},
 		{"this year's cycle is not a past one", cycles(2021, 2022, 2023, 2025, 2026), "RULE-10", rules.Pass, rules.Excluded, ""},
 

@@ -281,7 +281,7 @@ func (a precheckAnswers) check(day time.Time) (precheck, []FieldError) {
 // year's parameters are unknown, as the rules then decide nothing.
 func pensionAgeReached(birth, day time.Time) bool {
 	p, ok := rules.Default.For(day.Year())
-	return ok && !day.Before(birth.AddDate(p.PensionAge.Years, p.PensionAge.Months, 0))
+	return ok && !day.Before(rules.PensionAgeOn(birth, p))
 }
 
 // fundOf is the fund of a category's contributions.
@@ -304,10 +304,8 @@ func fundOf(category string) string {
 //     contribution (RULE-2 reads the insurance seniority there), carries
 //     the rest of the years in all (52 weeks a year), or, for
 //     agricultural workers, the rest of their daily contributions;
-//   - what the years in all declare beyond that, where no earlier period
-//     can hold it, is a one-day period on the application day, which only
-//     the count for the old-age pension reads (RULE-5): the five years end
-//     the day before, and the first contribution is looked for before them.
+//   - the years in all are given to the old-age count as they are
+//     declared (Facts.TotalWeeks, RULE-5).
 func (p precheck) facts(day time.Time) rules.Facts {
 	f := rules.Facts{ApplicationDate: day, CureYear: day.Year(), BirthDate: p.Birth, Category: p.Category,
 		EmployerType: p.Employer, FamilyMember: p.Family, Pensions: p.Pensions, Pathology: p.Pathology}
@@ -323,10 +321,9 @@ func (p precheck) facts(day time.Time) rules.Facts {
 		// Before the five years: any start does, RULE-3 counts all up to them.
 		if older := p.AgriTotal - p.AgriRecent; older > 0 {
 			period(winFrom.AddDate(-1, 0, 0), winFrom.AddDate(0, 0, -1), 0, older)
-			implied += older / 6
 		}
 		period(winFrom, winTo, 0, p.AgriRecent)
-		implied += p.AgriRecent / 6
+		implied += int(rules.WeeksOfDays(float64(max(p.AgriTotal, p.AgriRecent))) + 1e-9)
 	} else if p.FirstYear > 0 {
 		first := time.Date(p.FirstYear, 1, 1, 0, 0, 0, 0, time.UTC)
 		older := max(total-p.Weeks, 0)
@@ -343,9 +340,9 @@ func (p precheck) facts(day time.Time) rules.Facts {
 			implied += p.Weeks
 		}
 	}
-	if rest := total - implied; rest > 0 {
-		period(day, day, rest, 0)
-	}
+	// The years in all are what the old-age count reads (RULE-5); the
+	// periods above cannot hold more than they last.
+	f.TotalWeeks = max(total, implied)
 	if p.SSN {
 		f.SSNCureYears = []int{day.Year()}
 	}
