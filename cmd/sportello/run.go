@@ -24,6 +24,7 @@ import (
 	"github.com/sportello/sportello/internal/api"
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/comuni"
@@ -269,16 +270,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	metrics.WatchDB(db)
 	logAuditHead(ctx, db, log)
-	if places, err := loadComuni(ctx, db); err != nil {
+	places, err := loadComuni(ctx, db)
+	if err != nil {
 		log.Warn("comuni", "err", err)
+		places = nil
 	} else {
 		log.Info("comuni loaded", "places", places.Len())
 	}
 	// The reference tables are read at start-up so that a bad stored table
 	// shows in the log at once; the application pages (issues 7–8) take
 	// them from the same loaders.
-	if offices, err := loadOffices(ctx, db); err != nil {
+	offices, err := loadOffices(ctx, db)
+	if err != nil {
 		log.Warn("uffici", "err", err)
+		offices = refdata.DefaultOffices()
 	} else {
 		log.Info("offices loaded", "offices", len(offices.All()))
 	}
@@ -346,9 +351,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			log.Info("demo certificates loaded", "doctor", "Giorgio Ferrario")
 		}
 	}
+	applications := cbt.NewService(db, clock.System{}, cbt.Options{Offices: offices, Comuni: places})
 	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
-		Sender: account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
+		Applications: applications,
+		Sender:       account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /medico/certificati/{number}/annulla", s.certAnnul)
 		mux.HandleFunc("GET /medico/certificati/{number}/pdf/{doc}", s.certPDF)
 		mux.HandleFunc("GET /medico/stampa/{doc}", s.certPrint)
+		s.cbtRoutes(mux)
+		s.officeQueueRoutes(mux)
 	}
 
 	if s.examples {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/account"
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
@@ -52,6 +53,9 @@ type Options struct {
 	// Certificates is the certifying doctor's service; without it the
 	// doctor's pages and /verifica answer "not found".
 	Certificates *certificate.Service
+	// Applications is the spa-treatment application; without it its pages
+	// answer "not found".
+	Applications *cbt.Service
 }
 
 // Server renders the pages.
@@ -68,6 +72,7 @@ type Server struct {
 	accounts *account.Service
 	sender   account.LetterSender
 	certs    *certificate.Service
+	apps     *cbt.Service
 }
 
 // New parses every template and hashes the assets; errors here are bugs.
@@ -86,7 +91,7 @@ func New(opts Options) (*Server, error) {
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
 		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts, sender: opts.Sender,
-		certs: opts.Certificates,
+		certs: opts.Certificates, apps: opts.Applications,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
