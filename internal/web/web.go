@@ -262,6 +262,9 @@ func (s *Server) nav(v *View) []NavItem {
 		if v.Actor.Role == identity.RoleIntermediary || v.Actor.Role == identity.RoleContactCentre {
 			items = append(items, NavItem{Label: v.T("nav.acting"), URL: "/per-conto-di"})
 		}
+		if s.apps != nil && (v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleMedicalCentre || v.Actor.Role == identity.RoleChiefBoard) {
+			items = append(items, NavItem{Label: v.T("nav.office.queue"), URL: "/ufficio/domande"})
+		}
 		if v.Actor.Role == identity.RoleDoctor && s.certs != nil {
 			items = append(items, NavItem{Label: v.T("nav.doctor"), URL: "/medico"})
 		}
