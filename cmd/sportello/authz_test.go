@@ -70,12 +70,13 @@ func (s *session) post(path string, form url.Values) (int, string) {
 func probePaths() []string {
 	paths := []string{"/", "/profilo", "/profilo/accessi", "/profilo/deleghe", "/profilo/pin", "/esempi", "/esempi/registro",
 		"/per-conto-di", "/deleghe/nuova", "/ufficio/pin", "/ufficio/medici", "/informazioni/cure-termali",
-		"/api/v1/registrations", "/api/v1/status", "/ufficio/lettere", "/profilo/token", "/pin/richiesta"}
+		"/api/v1/registrations", "/api/v1/status", "/ufficio/lettere", "/profilo/token", "/pin/richiesta",
+		"/cure-termali", "/cure-termali/domande", "/cure-termali/domanda/anagrafica", "/cure-termali/domanda/riepilogo"}
 	year := time.Now().Year()
 	for i := 1; i <= 10; i++ {
 		n := fmt.Sprintf("%d%07d", year, i)
 		paths = append(paths, "/esempi/conferma/"+n, "/esempi/pratica/"+n, fmt.Sprintf("/api/v1/registrations/%d", i),
-			fmt.Sprintf("/ufficio/lettere/%d", i), fmt.Sprintf("/profilo/deleghe/%d", i))
+			fmt.Sprintf("/ufficio/lettere/%d", i), fmt.Sprintf("/profilo/deleghe/%d", i), "/cure-termali/domande/"+n)
 	}
 	return paths
 }

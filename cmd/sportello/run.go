@@ -342,7 +342,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	for _, k := range docKeys {
 		publicKeys = append(publicKeys, k.Public().(ed25519.PublicKey))
 	}
-	certs := certificate.NewService(db, clock.System{}, certificate.Options{Signer: doctoken.NewSigner(docKeys[0]),
+	// The services that decide by today's date take the pretended day of a
+	// demo installation, if one is set; sessions and the database keep the
+	// real clock.
+	var today clock.Clock = clock.System{}
+	if cfg.Demo && !cfg.FakeToday.IsZero() {
+		today = fakeDay{cfg.FakeToday}
+		log.Warn("demo: the application pages pretend today is another day", "today", cfg.FakeToday.Format("2006-01-02"))
+	}
+	certs := certificate.NewService(db, today, certificate.Options{Signer: doctoken.NewSigner(docKeys[0]),
 		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName})
 	if cfg.Demo {
 		if loaded, err := demo.LoadCertificates(ctx, db, certs); err != nil {
@@ -351,11 +359,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			log.Info("demo certificates loaded", "doctor", "Giorgio Ferrario")
 		}
 	}
-	applications := cbt.NewService(db, clock.System{}, cbt.Options{Offices: offices, Comuni: places})
-	pages, err := web.New(web.Options{DB: db, Clock: clock.System{}, Log: log, Catalogue: cat, Secret: secret,
+	applications := cbt.NewService(db, today, cbt.Options{Offices: offices, Comuni: places})
+	pages, err := web.New(web.Options{DB: db, Clock: today, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
-		Applications: applications,
-		Sender:       account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
+		Applications: applications, Offices: offices,
+		Sender: account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
 	if err != nil {
 		return err
 	}
@@ -451,6 +459,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// fakeDay is the clock of a demo installation that pretends today is
+// another day (--fake-today): that day, at the real time of day in Rome.
+type fakeDay struct{ day time.Time }
+
+func (c fakeDay) Now() time.Time {
+	now := time.Now().In(clock.Rome)
+	y, m, d := c.day.Date()
+	return time.Date(y, m, d, now.Hour(), now.Minute(), now.Second(), now.Nanosecond(), clock.Rome)
 }
 
 // logAuditHead writes the audit chain's head to the log, where it lives

@@ -45,6 +45,10 @@ type Config struct {
 	// DocKeys sign the verification codes printed on documents: the first
 	// signs, all verify (retired keys stay for documents already printed).
 	DocKeys []ed25519.PrivateKey
+	// FakeToday, on demo installations only, is the day the services take
+	// as today (midnight UTC of that date), to try the application window
+	// whatever the real date; zero means the real date.
+	FakeToday time.Time
 }
 
 // HTTPS reports whether users reach the service over HTTPS.
@@ -92,6 +96,7 @@ var settings = []setting{
 	{"login-lock", "SPORTELLO_LOGIN_LOCK", "15m", "how long a locked account stays locked", false},
 	{"login-per-address", "SPORTELLO_LOGIN_PER_ADDRESS", "10", "login attempts a minute from one client address (raise it for offices behind one NAT address)", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
+	{"fake-today", "SPORTELLO_FAKE_TODAY", "", "demo only: pretend today is this date (YYYY-MM-DD), for trying the application window", false},
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -201,6 +206,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 			problems = append(problems, "--doc-key-file: "+err.Error())
 		}
 	}
+	if d := *vals["fake-today"]; d != "" {
+		if c.FakeToday, err = time.Parse("2006-01-02", d); err != nil {
+			problems = append(problems, "--fake-today: want a date such as 2026-03-15")
+		}
+	}
 	if p := *vals["public-url"]; p != "" {
 		u, err := url.Parse(p)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -254,6 +264,11 @@ func (c Config) Validate() error {
 	}
 	if c.AuditKey != nil && len(c.AuditKey) < 16 {
 		problems = append(problems, "--audit-key-file: the key must be at least 16 characters")
+	}
+	if !c.FakeToday.IsZero() && !c.Demo {
+		// A pretended date would accept applications outside their
+		// window (CBT-14): never on a real installation.
+		problems = append(problems, "--fake-today is for demo installations only (--demo)")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

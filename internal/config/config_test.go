@@ -58,6 +58,23 @@ func TestParse_LoginLock(t *testing.T) {
 	}
 }
 
+// REQ CBT-14: a pretended date, for trying the application window, is
+// accepted on demo installations only.
+func TestParse_FakeToday(t *testing.T) {
+	noenv := func(string) string { return "" }
+	c, _, err := config.Parse(nil, func(k string) string {
+		return map[string]string{"SPORTELLO_FAKE_TODAY": "2026-03-15"}[k]
+	}, io.Discard)
+	if err != nil || c.FakeToday.Format("2006-01-02") != "2026-03-15" {
+		t.Fatalf("Parse = %v, %v", c.FakeToday, err)
+	}
+	for _, bad := range [][]string{{"--fake-today", "15/03/2026"}, {"--db", "other.db", "--fake-today", "2026-03-15"}} {
+		if _, _, err := config.Parse(bad, noenv, io.Discard); err == nil {
+			t.Errorf("Parse(%v) accepted", bad)
+		}
+	}
+}
+
 func TestParse_AuditKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	good, short := filepath.Join(dir, "good"), filepath.Join(dir, "short")

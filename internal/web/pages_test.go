@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/account"
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/registry"
 	"github.com/sportello/sportello/internal/rules"
+	"github.com/sportello/sportello/internal/store"
 )
 
 // publicPages visits every page a visitor can reach, in the browser's
@@ -495,6 +497,9 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"precheck.pathology.": precheckPathologies,
 		"precheck.result.":    {string(rules.Pass), string(rules.Fail), string(rules.Unknown), string(rules.Approval)},
 		"precheck.overall.":   {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
+		"cbt.screen.":         cbt.Screens,
+		"cbt.rule.":           cbtRuleIDs,
+		"cbt.state.":          {store.AppSubmitted, store.AppAnnulled},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
 			history.ChannelOffice, history.ChannelPaper, history.ChannelSystem}}
 	for prefix, where := range prefixes {

@@ -25,6 +25,7 @@ import (
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	// Applications is the spa-treatment application; without it its pages
 	// answer "not found".
 	Applications *cbt.Service
+	// Offices names the offices and health authorities on the pages; nil:
+	// the embedded table.
+	Offices *refdata.Offices
 }
 
 // Server renders the pages.
@@ -73,6 +77,7 @@ type Server struct {
 	sender   account.LetterSender
 	certs    *certificate.Service
 	apps     *cbt.Service
+	offices  *refdata.Offices
 }
 
 // New parses every template and hashes the assets; errors here are bugs.
@@ -91,7 +96,10 @@ func New(opts Options) (*Server, error) {
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
 		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts, sender: opts.Sender,
-		certs: opts.Certificates, apps: opts.Applications,
+		certs: opts.Certificates, apps: opts.Applications, offices: opts.Offices,
+	}
+	if s.offices == nil {
+		s.offices = refdata.DefaultOffices()
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -261,6 +269,11 @@ func (s *Server) nav(v *View) []NavItem {
 		}
 		if v.Actor.Role == identity.RoleIntermediary || v.Actor.Role == identity.RoleContactCentre {
 			items = append(items, NavItem{Label: v.T("nav.acting"), URL: "/per-conto-di"})
+		}
+		if s.apps != nil && v.Actor.Subject() != "" {
+			// The citizen's own application, or the one of the citizen an
+			// operator acts for.
+			items = append(items, NavItem{Label: v.T("nav.cbt.apply"), URL: "/cure-termali"})
 		}
 		if s.apps != nil && (v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleMedicalCentre || v.Actor.Role == identity.RoleChiefBoard) {
 			items = append(items, NavItem{Label: v.T("nav.office.queue"), URL: "/ufficio/domande"})

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// REQ CBT-1 CBT-2 CBT-3 CBT-4 CBT-5 CBT-6 CBT-7 CBT-8 CBT-9 CBT-10 CBT-11
+// CBT-12 CBT-13 CH-1: a doctor sends a spa-treatment certificate; the
+// citizen logs in and goes through the eight screens with the keyboard
+// (one refused with its errors), leaves after screen 4, logs in again and
+// resumes from the menu, confirms on the summary, and sees the
+// application's page and "Le mie domande". axe on every page.
+func TestBrowser_CBTApplication(t *testing.T) {
+	b := newBrowser(t)
+	t.Chdir(t.TempDir())
+	// The application window is open in March (CBT-14), whatever today is.
+	base, _, stop := startServe(t, env("SPORTELLO_FAKE_TODAY", cbtDay(time.March, 16)))
+	defer stop()
+	cert := sendSpaCertificate(t, base)
+
+	b.login(base, rossiCF, rossiPIN)
+	b.visit(base+"/cure-termali", "cbt-menu")
+	for _, href := range []string{"/informazioni/cure-termali", "/cure-termali/domanda/anagrafica", "/cure-termali/domande", "/"} {
+		if !eval[bool](b, `!!document.querySelector('main a[href="`+href+`"]')`) {
+			t.Errorf("menu without %s", href)
+		}
+	}
+	b.do(chromedp.Focus(`main a[href="/cure-termali/domanda/anagrafica"]`))
+	b.follow("\r")
+	b.waitPath("/cure-termali/domanda/anagrafica")
+	b.check("cbt-1-anagrafica")
+	if got := eval[string](b, `document.querySelector('[aria-current="step"]').textContent`); !strings.Contains(got, "Dati anagrafici") {
+		t.Errorf("current step = %q", got)
+	}
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/domicilio")
+	b.check("cbt-2-domicilio")
+
+	// A domicile chosen but not given: refused, with the summary.
+	b.tick("#domicilio-altro")
+	b.typeIn("cap", "001")
+	b.submit("#continua")
+	if n := eval[int](b, `document.querySelectorAll("#error-summary a").length`); n != 4 {
+		t.Fatalf("domicile with a CAP only: %d errors, want 4", n)
+	}
+	if !strings.HasPrefix(eval[string](b, `document.title`), "Errore:") {
+		t.Error("the title does not say there are errors")
+	}
+	b.check("cbt-2-domicilio-errors")
+	b.tick("#domicilio")
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/contatti")
+	b.check("cbt-3-contatti")
+	b.typeIn("email", "mario.rossi@esempio.it")
+	b.tick("#ufficio")
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/precedenti")
+	b.check("cbt-4-precedenti")
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/domanda")
+
+	// CBT-11: leave, come back, resume from the menu.
+	b.logout()
+	b.login(base, rossiCF, rossiPIN)
+	b.visit(base+"/cure-termali", "cbt-menu-resume")
+	b.do(chromedp.Focus(`main a[href="/cure-termali/domanda/domanda"]`))
+	if got := eval[string](b, `document.activeElement.textContent`); !strings.Contains(got, "Riprendi") {
+		t.Fatalf("the menu's link to screen 5 says %q", got)
+	}
+	b.follow("\r")
+	b.waitPath("/cure-termali/domanda/domanda")
+	b.check("cbt-5-domanda")
+	b.tick("#patologia")
+	b.choose("cura", "fango-bagno")
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/sanitari")
+	b.check("cbt-6-sanitari")
+	b.typeIn("certificato", cert)
+	b.tick("#asl")
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/requisiti")
+	b.check("cbt-7-requisiti")
+	if rows := eval[int](b, `document.querySelectorAll("#esiti > li[data-rule]").length`); rows < 5 {
+		t.Errorf("requirements screen: %d rules", rows)
+	}
+	b.submit("#continua")
+	b.waitPath("/cure-termali/domanda/riepilogo")
+	b.check("cbt-8-riepilogo")
+	summary := eval[string](b, `document.querySelector("main").innerText`)
+	for _, want := range []string{"mario.rossi@esempio.it", "Direzione provinciale di Roma", cert, "Fangoterapia con bagno terapeutico", "Uguale alla residenza"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	if eval[bool](b, `!!document.getElementById("da-completare")`) {
+		t.Errorf("the summary says data are missing: %s", eval[string](b, `document.getElementById("da-completare").innerText`))
+	}
+
+	// CBT-12: CONFERMA.
+	b.submit("#conferma")
+	b.waitPath("/cure-termali/domande/")
+	b.check("cbt-application")
+	number := eval[string](b, `document.getElementById("numero").textContent`)
+	if flash := eval[string](b, `(document.querySelector(".alert-success")||{}).textContent||""`); !strings.Contains(flash, "protocollata") {
+		t.Errorf("flash = %q", flash)
+	}
+	if page := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(page, "Richiesta inviata e protocollata") || !strings.Contains(page, "Direzione provinciale di Roma") {
+		t.Errorf("application page:\n%s", page)
+	}
+	b.visit(base+"/cure-termali/domande", "cbt-list")
+	if row := eval[string](b, `document.querySelector("tbody tr").innerText`); !strings.Contains(row, number) {
+		t.Errorf("Le mie domande: first row %q, want %s", row, number)
+	}
+	b.visit(base+"/cure-termali", "cbt-menu-sent")
+}
