@@ -116,4 +116,13 @@ func TestBrowser_CBTApplication(t *testing.T) {
 		t.Errorf("Le mie domande: first row %q, want %s", row, number)
 	}
 	b.visit(base+"/cure-termali", "cbt-menu-sent")
+
+	// CBT-13: the office's queue and the application's page there.
+	b.logout()
+	b.login(base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
+	b.visit(base+"/ufficio/domande", "office-queue")
+	if !eval[bool](b, `!!document.querySelector('a[href="/ufficio/domande/`+number+`"]')`) {
+		t.Errorf("the office queue lacks %s", number)
+	}
+	b.visit(base+"/ufficio/domande/"+number, "office-application")
 }

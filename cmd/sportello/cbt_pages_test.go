@@ -285,6 +285,38 @@ func TestCBTPages_Flow(t *testing.T) {
 	if page, _ := cbtForm(t, cc, "anagrafica"); !strings.Contains(page, verdiCF) || strings.Contains(page, rossiCF) {
 		t.Error("acting for Giovanna Verdi, screen 1 does not show her data")
 	}
+
+	// CBT-10, CBT-13: the application is at once in the queue of the office
+	// chosen, flagged (the citizen corrected the previous grants); the
+	// office's staff and medical centre open it read-only; another office
+	// sees neither.
+	office := loginHTTP(t, base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795") // RM01
+	for _, q := range []string{"", "?segnalate=1"} {
+		code, page := office.get("/ufficio/domande" + q)
+		if code != 200 || !strings.Contains(page, `href="/ufficio/domande/`+number+`"`) || !strings.Contains(page, "Da verificare") {
+			t.Errorf("RM01 queue%s = %d without the flagged application", q, code)
+		}
+	}
+	if code, page := office.get("/ufficio/domande/" + number); code != 200 || !strings.Contains(page, "Cure a Fiuggi") ||
+		!strings.Contains(page, "Mario Rossi") || !strings.Contains(page, "Domanda segnalata") {
+		t.Errorf("RM01 application page = %d", code)
+	}
+	if code, _ := loginHTTP(t, base, "RMNNDR71R04H501C", "HFQL6784YKFLV5R8").get("/ufficio/domande/" + number); code != 200 {
+		t.Errorf("RM01 medical centre = %d", code) // medical-centre doctor of RM01
+	}
+	milano := loginHTTP(t, base, "CLMCHR82E59F205T", "VSZFNCUWP6JJJFGN") // MI01
+	if code, page := milano.get("/ufficio/domande"); code != 200 || strings.Contains(page, number) {
+		t.Errorf("MI01 queue = %d, or it shows RM01's application", code)
+	}
+	if code, _ := milano.get("/ufficio/domande/" + number); code != 404 {
+		t.Errorf("MI01 opens RM01's application: %d", code)
+	}
+	if code, _ := s.get("/ufficio/domande/" + number); code != 404 {
+		t.Errorf("the citizen opens the office's page: %d", code)
+	}
+	if code, _ := office.get("/ufficio/domande/20269999999"); code != 404 {
+		t.Errorf("unknown application: %d", code)
+	}
 }
 
 var actingTokenRE = regexp.MustCompile(`data-form-id="per-conto-di">\s*<input type="hidden" name="_token" value="([^"]+)"`)
