@@ -10,10 +10,11 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/plain"
 	"github.com/sportello/sportello/internal/refdata"
 )
 
@@ -66,29 +67,18 @@ var (
 	maxLength = 120
 )
 
-// clean trims a one-line field and removes control characters and
-// invalid UTF-8.
-func clean(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "")))
-}
-
 // Normalize tidies every field, whatever the screen.
 func (d *Draft) Normalize() {
 	if d.Domicile != nil {
 		a := d.Domicile
-		a.Street, a.Postcode, a.Comune, a.Province = clean(a.Street), clean(a.Postcode), clean(a.Comune), strings.ToUpper(clean(a.Province))
+		a.Street, a.Postcode, a.Comune, a.Province = plain.Field(a.Street), plain.Field(a.Postcode), plain.Field(a.Comune), strings.ToUpper(plain.Field(a.Province))
 		if *a == (Address{}) {
 			d.Domicile = nil
 		}
 	}
-	d.Phone, d.Mobile, d.Email, d.Office = clean(d.Phone), clean(d.Mobile), strings.ToLower(clean(d.Email)), strings.ToUpper(clean(d.Office))
-	d.CorrectionNotes, d.Cure = clean(d.CorrectionNotes), clean(d.Cure)
-	d.Certificate, d.ASL = strings.ReplaceAll(clean(d.Certificate), " ", ""), strings.ToUpper(clean(d.ASL))
+	d.Phone, d.Mobile, d.Email, d.Office = plain.Field(d.Phone), plain.Field(d.Mobile), strings.ToLower(plain.Field(d.Email)), strings.ToUpper(plain.Field(d.Office))
+	d.CorrectionNotes, d.Cure = plain.Field(d.CorrectionNotes), plain.Field(d.Cure)
+	d.Certificate, d.ASL = strings.ReplaceAll(plain.Field(d.Certificate), " ", ""), strings.ToUpper(plain.Field(d.ASL))
 }
 
 // Check validates one screen of the draft; every wrong field is named.
@@ -128,7 +118,7 @@ func (d *Draft) Check(screen string, proposed []string, thisYear int) error {
 				f["email"] = "Scrivere l'indirizzo di posta elettronica per intero, per esempio nome@esempio.it."
 			}
 		}
-		if !officeRE.MatchString(d.Office) || !contains(proposed, d.Office) {
+		if !officeRE.MatchString(d.Office) || !slices.Contains(proposed, d.Office) {
 			f["ufficio"] = "Scegliere l'ufficio competente tra quelli proposti."
 		}
 	case "precedenti":
@@ -186,13 +176,4 @@ func (d *Draft) CheckAll(proposed []string, thisYear int) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

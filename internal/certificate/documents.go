@@ -13,6 +13,7 @@ import (
 	"github.com/sportello/sportello/internal/doctor"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/pdf"
+	"github.com/sportello/sportello/internal/plain"
 	"github.com/sportello/sportello/internal/refdata"
 )
 
@@ -181,24 +182,20 @@ func pdfDoc(c Sent) pdf.CertificateDoc {
 // sanitize keeps what the PDF refuses out of the layout: records sent
 // before the forms refused control characters still print.
 func sanitize(d pdf.CertificateDoc) pdf.CertificateDoc {
-	fix := func(ls []pdf.Line) {
+	fix := func(ls []pdf.Line, value func(string) string) {
 		for i := range ls {
-			ls[i].Label, ls[i].Value = oneLine(ls[i].Label), lines(ls[i].Value)
+			ls[i].Label, ls[i].Value = plain.OneLine(ls[i].Label), value(ls[i].Value)
 		}
 	}
-	fix(d.Doctor)
-	fix(d.Patient)
+	// The doctor's and the patient's lines are one-line fields; the
+	// clinical sections may have lines.
+	fix(d.Doctor, plain.OneLine)
+	fix(d.Patient, plain.OneLine)
 	for i := range d.Sections {
-		fix(d.Sections[i].Lines)
+		fix(d.Sections[i].Lines, plain.Lines)
 		for j, p := range d.Sections[i].Paragraphs {
-			d.Sections[i].Paragraphs[j] = lines(p)
+			d.Sections[i].Paragraphs[j] = plain.Lines(p)
 		}
-	}
-	for i := range d.Doctor {
-		d.Doctor[i].Value = oneLine(d.Doctor[i].Value)
-	}
-	for i := range d.Patient {
-		d.Patient[i].Value = oneLine(d.Patient[i].Value)
 	}
 	return d
 }

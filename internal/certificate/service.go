@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/sportello/sportello/internal/apperr"
@@ -18,6 +17,7 @@ import (
 	"github.com/sportello/sportello/internal/doctor"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/plain"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -314,7 +314,7 @@ const maxDraft = 256 << 10 // bytes of a draft's JSON; the field limits keep dra
 // UTF-8 are removed from every text (line breaks are kept where a text may
 // have lines), so that both engines store any draft.
 func normalizeDraft(d *Draft) error {
-	d.Patient = codicefiscale.Normalize(oneLine(d.Patient))
+	d.Patient = codicefiscale.Normalize(plain.OneLine(d.Patient))
 	f := map[string]string{}
 	if !ValidKind(d.Kind) {
 		f["tipo"] = "Scegliere il tipo di certificato: cure termali o invalidità civile."
@@ -327,7 +327,7 @@ func normalizeDraft(d *Draft) error {
 	}
 	var ds *[]Diagnosis
 	if d.Spa != nil && d.Kind == KindSpa {
-		d.Spa.Cure = oneLine(d.Spa.Cure)
+		d.Spa.Cure = plain.OneLine(d.Spa.Cure)
 		ds = &d.Spa.Diagnoses
 	}
 	if v := d.Invalidity; v != nil && d.Kind == KindInvalidity {
@@ -336,7 +336,7 @@ func normalizeDraft(d *Draft) error {
 			v.Purposes = v.Purposes[:len(Purposes)]
 		}
 		for name, t := range map[string]*string{"anamnesi": &v.Anamnesis, "obiettivita": &v.Findings, "terapie": &v.Therapies} {
-			*t = lines(*t)
+			*t = plain.Lines(*t)
 			if utf8.RuneCountInString(strings.TrimSpace(*t)) > maxText {
 				f[name] = fmt.Sprintf("Il testo può avere al massimo %d caratteri: ora ne ha %d.", maxText, utf8.RuneCountInString(strings.TrimSpace(*t)))
 			}
@@ -348,7 +348,7 @@ func normalizeDraft(d *Draft) error {
 		}
 		for i := range *ds {
 			x := &(*ds)[i]
-			x.Text, x.Code = oneLine(x.Text), oneLine(x.Code)
+			x.Text, x.Code = plain.OneLine(x.Text), plain.OneLine(x.Code)
 			key := fmt.Sprintf("diagnosi_%d", i+1)
 			if utf8.RuneCountInString(x.Text) > 500 {
 				f[key+"_testo"] = fmt.Sprintf("Diagnosi %d: al massimo 500 caratteri.", i+1)
@@ -371,33 +371,6 @@ func normalizeDraft(d *Draft) error {
 		}
 	}
 	return fields("La bozza non può essere salvata.", f)
-}
-
-// oneLine removes invalid UTF-8 and turns control characters (line
-// breaks and tabs too) into spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
-}
-
-// lines is oneLine for texts with lines: line breaks and tabs stay.
-func lines(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r == '\r' {
-			return -1
-		}
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
 }
 
 // Check validates a certificate as Send would, without writing anything:

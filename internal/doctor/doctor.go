@@ -13,10 +13,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/pdf"
+	"github.com/sportello/sportello/internal/plain"
 )
 
 // Relationships with the national health service (SSN).
@@ -58,10 +58,10 @@ var (
 // Validate checks and normalises a declaration; the error lists every
 // wrong field in Italian.
 func (p *Profile) Validate() error {
-	p.Relationship = strings.ToLower(clean(p.Relationship))
-	p.Body = clean(p.Body)
-	p.RegisterProv = strings.ToUpper(clean(p.RegisterProv))
-	p.RegisterNo = strings.ToUpper(clean(p.RegisterNo))
+	p.Relationship = strings.ToLower(plain.Field(p.Relationship))
+	p.Body = plain.Field(p.Body)
+	p.RegisterProv = strings.ToUpper(plain.Field(p.RegisterProv))
+	p.RegisterNo = strings.ToUpper(plain.Field(p.RegisterNo))
 	f := map[string]string{}
 	if p.Relationship != Employee && p.Relationship != Affiliated {
 		f["rapporto"] = "Dichiarare se si è dipendenti del Servizio sanitario nazionale o convenzionati con esso."
@@ -84,9 +84,9 @@ func (p *Profile) Validate() error {
 
 // Validate checks and normalises a practice address.
 func (a *Address) Validate() error {
-	a.Label, a.Street, a.Comune = clean(a.Label), clean(a.Street), clean(a.Comune)
-	a.Postcode, a.Province = clean(a.Postcode), strings.ToUpper(clean(a.Province))
-	a.Phone = clean(a.Phone)
+	a.Label, a.Street, a.Comune = plain.Field(a.Label), plain.Field(a.Street), plain.Field(a.Comune)
+	a.Postcode, a.Province = plain.Field(a.Postcode), strings.ToUpper(plain.Field(a.Province))
+	a.Phone = plain.Field(a.Phone)
 	f := map[string]string{}
 	if a.Label == "" || len(a.Label) > 60 {
 		f["nome"] = "Dare un nome allo studio (al massimo 60 caratteri), per esempio «Studio di via Roma»."
@@ -110,17 +110,6 @@ func (a *Address) Validate() error {
 	printable(f, "indirizzo", a.Street)
 	printable(f, "comune", a.Comune)
 	return fieldErrors("L'indirizzo dello studio non è completo.", f)
-}
-
-// clean removes invalid UTF-8 and control characters from a one-line
-// field, which is printed on every certificate.
-func clean(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "")))
 }
 
 // printable names a character the certificates cannot print, or is "".
