@@ -172,6 +172,9 @@ func ValidKind(kind string) bool { return kind == KindSpa || kind == KindInvalid
 var errNoDeclaration = apperr.New(apperr.Forbidden,
 	"Prima di scrivere un certificato occorre rendere la dichiarazione di primo accesso (rapporto con il Servizio sanitario nazionale).")
 
+// errNotDoctor refuses the doctor's service to other profiles.
+var errNotDoctor = apperr.New(apperr.Forbidden, "Servizio riservato ai medici certificatori.")
+
 // IsNoDeclaration reports whether err is the refusal before first access.
 func IsNoDeclaration(err error) bool { return errors.Is(err, errNoDeclaration) }
 
@@ -214,7 +217,7 @@ func (s *Service) Profile(ctx context.Context, a identity.Actor) (doctor.Profile
 		return doctor.Profile{}, err
 	}
 	if a.Role != identity.RoleDoctor {
-		return doctor.Profile{}, apperr.New(apperr.Forbidden, "Servizio riservato ai medici certificatori.")
+		return doctor.Profile{}, errNotDoctor
 	}
 	return s.db.DoctorProfile(ctx, a.FiscalCode)
 }
@@ -223,7 +226,7 @@ func (s *Service) Profile(ctx context.Context, a identity.Actor) (doctor.Profile
 // CERT-7).
 func (s *Service) SaveProfile(ctx context.Context, a identity.Actor, p doctor.Profile) (doctor.Profile, error) {
 	if a.Role != identity.RoleDoctor {
-		return p, apperr.New(apperr.Forbidden, "Servizio riservato ai medici certificatori.")
+		return p, errNotDoctor
 	}
 	if err := identity.Can(a, identity.Update, identity.Resource{Kind: identity.KindPerson, Subject: a.FiscalCode}); err != nil {
 		return p, err
@@ -565,7 +568,7 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f store.Certificat
 		return nil, 0, err
 	}
 	if a.Role != identity.RoleDoctor {
-		return nil, 0, apperr.New(apperr.Forbidden, "Servizio riservato ai medici certificatori.")
+		return nil, 0, errNotDoctor
 	}
 	f.Doctor = a.FiscalCode
 	if f.Patient != "" {

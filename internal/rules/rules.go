@@ -600,7 +600,7 @@ func employer(f Facts, d derived) Outcome {
 	switch {
 	case f.FamilyMember:
 		o.Result, o.Reason = Fail, "Le cure spettano all'assicurato, non ai suoi familiari."
-	case slices.Contains(ExcludedEmployers, d.employer) && d.employer == "solidarity_fund":
+	case d.employer == "solidarity_fund":
 		o.Result, o.Reason = Fail, "Le cure non spettano a chi riceve le prestazioni del Fondo di solidarietà, assimilate al prepensionamento."
 	case slices.Contains(ExcludedEmployers, d.employer):
 		o.Result, o.Reason = Fail, "Le cure non spettano a chi lavora per: "+employerNames[d.employer]+"."

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -275,12 +276,18 @@ func (s *Server) doctorAddressPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) doctorAddressRemove(w http.ResponseWriter, r *http.Request) {
+	s.doctorDelete(w, r, s.certs.RemoveAddress, "flash.doc.address.removed", "/medico/dati")
+}
+
+// doctorDelete removes one of the doctor's things named by the path's
+// {id} (a practice, a draft), then returns to back with a flash.
+func (s *Server) doctorDelete(w http.ResponseWriter, r *http.Request, remove func(context.Context, identity.Actor, int64) error, flash, back string) {
 	a, _, ok := s.requireDeclared(w, r)
 	if !ok || !s.postToken(w, r) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	switch err := s.certs.RemoveAddress(r.Context(), a, id); {
+	switch err := remove(r.Context(), a, id); {
 	case apperr.Is(err, apperr.NotFound):
 		s.notFound(w, r)
 		return
@@ -288,8 +295,8 @@ func (s *Server) doctorAddressRemove(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.setFlash(w, "flash.doc.address.removed")
-	http.Redirect(w, r, "/medico/dati", http.StatusSeeOther)
+	s.setFlash(w, flash)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // certFormView is the certificate form's data.
@@ -549,21 +556,7 @@ func relinkDiagnosis(errs []FieldError, err error) []FieldError {
 }
 
 func (s *Server) certDraftDelete(w http.ResponseWriter, r *http.Request) {
-	a, _, ok := s.requireDeclared(w, r)
-	if !ok || !s.postToken(w, r) {
-		return
-	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	switch err := s.certs.DeleteDraft(r.Context(), a, id); {
-	case apperr.Is(err, apperr.NotFound):
-		s.notFound(w, r)
-		return
-	case err != nil:
-		s.serverError(w, r, err)
-		return
-	}
-	s.setFlash(w, "flash.cert.draft.deleted")
-	http.Redirect(w, r, "/medico/certificati", http.StatusSeeOther)
+	s.doctorDelete(w, r, s.certs.DeleteDraft, "flash.cert.draft.deleted", "/medico/certificati")
 }
 
 // certListView is the "Visualizza certificati" page (CERT-6).

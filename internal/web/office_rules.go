@@ -41,7 +41,7 @@ func (s *Server) officeRules(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	applied := today(s.clock.Now())
 	if ov.Applied != "" {
-		if t, err := time.Parse("2/1/2006", ov.Applied); err == nil {
+		if t, ok := parseDay(ov.Applied); ok {
 			applied = t
 		} else {
 			ov.Errors["data"] = v.T("office.rules.err.date")
