@@ -113,8 +113,9 @@ func (db *DB) FindCertificates(ctx context.Context, f CertificateFilter) ([]Cert
 	case "annulled":
 		sent.cond += " AND annulled_at IS NOT NULL"
 	}
-	const sentCols = `0 AS draft_id, registration_id, number, kind, patient_cf, address_id, sent_at AS at, expires_at, annulled_at, linked_to FROM certificates`
-	const draftCols = `id AS draft_id, 0 AS registration_id, '' AS number, kind, patient_cf, address_id, updated_at AS at, CASE WHEN 1 = 0 THEN updated_at END AS expires_at, CASE WHEN 1 = 0 THEN updated_at END AS annulled_at, '' AS linked_to FROM certificate_drafts`
+	// Both sides give certCols' columns, then the draft's ID.
+	const sentCols = `registration_id, number, kind, doctor_cf, patient_cf, address_id, sent_at AS at, expires_at, annulled_at, linked_to, 0 AS draft_id FROM certificates`
+	const draftCols = `0 AS registration_id, '' AS number, kind, doctor_cf, patient_cf, address_id, updated_at AS at, CASE WHEN 1 = 0 THEN updated_at END AS expires_at, CASE WHEN 1 = 0 THEN updated_at END AS annulled_at, '' AS linked_to, id AS draft_id FROM certificate_drafts`
 	var query, count string
 	var args []any
 	switch f.State {
@@ -150,18 +151,10 @@ func (db *DB) FindCertificates(ctx context.Context, f CertificateFilter) ([]Cert
 	defer rows.Close()
 	var out []CertificateEntry
 	for rows.Next() {
-		e := CertificateEntry{SentCertificate: SentCertificate{Doctor: f.Doctor}}
-		var addr sql.NullInt64
-		var exp, ann sql.NullTime
-		if err := rows.Scan(&e.DraftID, &e.RegistrationID, &e.Number, &e.Kind, &e.Patient, &addr, &e.SentAt, &exp, &ann, &e.LinkedTo); err != nil {
+		var e CertificateEntry
+		var err error
+		if e.SentCertificate, err = scanCertificate(withDraftID{rows, &e.DraftID}); err != nil {
 			return nil, 0, fmt.Errorf("store: scan certificate: %w", err)
-		}
-		e.AddressID, e.SentAt = addr.Int64, e.SentAt.UTC()
-		if exp.Valid {
-			e.ExpiresAt = exp.Time.UTC()
-		}
-		if ann.Valid {
-			e.AnnulledAt = ann.Time.UTC()
 		}
 		out = append(out, e)
 	}
@@ -186,6 +179,15 @@ func scanCertificate(s rowScanner) (SentCertificate, error) {
 	}
 	return c, nil
 }
+
+// withDraftID scans a list row: the certificate's columns, then the
+// draft's ID.
+type withDraftID struct {
+	rowScanner
+	id *int64
+}
+
+func (w withDraftID) Scan(dest ...any) error { return w.rowScanner.Scan(append(dest, w.id)...) }
 
 var errNoCertificate = apperr.New(apperr.NotFound, "Certificato non trovato.")
 
