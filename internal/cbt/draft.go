@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/plain"
 	"github.com/sportello/sportello/internal/refdata"
 )
@@ -62,7 +63,6 @@ var (
 	capRE     = regexp.MustCompile(`^[0-9]{5}$`)
 	siglaRE   = regexp.MustCompile(`^[A-Z]{2}$`)
 	phoneRE   = regexp.MustCompile(`^\+?[0-9][0-9 ]{5,19}$`)
-	numberRE  = regexp.MustCompile(`^[0-9]{11}$`)
 	officeRE  = regexp.MustCompile(`^[A-Z0-9-]{2,20}$`)
 	maxLength = 120
 )
@@ -150,7 +150,7 @@ func (d *Draft) Check(screen string, proposed []string, thisYear int) error {
 			f["cura"] = "La cura scelta non è tra quelle del gruppo di patologie indicato."
 		}
 	case "sanitari":
-		if !numberRE.MatchString(d.Certificate) {
+		if !certificate.ValidNumber(d.Certificate) {
 			f["certificato"] = "Il numero del certificato è di 11 cifre: si trova sulla ricevuta che il medico ha consegnato."
 		}
 		if d.ASL == "" || !officeRE.MatchString(d.ASL) {
