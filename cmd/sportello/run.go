@@ -359,7 +359,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			log.Info("demo certificates loaded", "doctor", "Giorgio Ferrario")
 		}
 	}
-	applications := cbt.NewService(db, today, cbt.Options{Offices: offices, Comuni: places})
+	// Paper applications (CH-2): the transition period ends on
+	// --paper-until; a demo installation without one gets this year's
+	// application window, so the office's page can be tried.
+	paperUntil := cfg.PaperUntil
+	if paperUntil.IsZero() && cfg.Demo {
+		paperUntil = time.Date(clock.YearInRome(today.Now()), 10, 31, 0, 0, 0, 0, time.UTC)
+	}
+	applications := cbt.NewService(db, today, cbt.Options{Offices: offices, Comuni: places, Signer: doctoken.NewSigner(docKeys[0]),
+		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName, PaperUntil: paperUntil})
 	pages, err := web.New(web.Options{DB: db, Clock: today, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
 		Applications: applications, Offices: offices,

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
@@ -12,6 +15,7 @@ import (
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/comuni"
+	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/refdata"
@@ -25,6 +29,19 @@ type Options struct {
 	Offices *refdata.Offices // nil: the embedded table
 	Comuni  *comuni.Table    // resolves comune names to codes for the offices; nil: by province only
 	Rules   *rules.Table     // nil: the embedded parameters
+	// Signer and Verifier sign and check the QR codes of the receipt and
+	// of the pre-filled application (DOC-1); without a Signer documents
+	// cannot be printed.
+	Signer   *doctoken.Signer
+	Verifier *doctoken.Verifier
+	// BaseURL is the public address printed in the QR codes (from the
+	// configuration, never from a request).
+	BaseURL string
+	// Agency is printed on the documents.
+	Agency string
+	// PaperUntil is the last day (Rome) of the transition period in which
+	// office staff register paper applications (CH-2); zero: none.
+	PaperUntil time.Time
 }
 
 // Service runs the application: the applicant's context, drafts,
@@ -35,6 +52,9 @@ type Service struct {
 	db    *store.DB
 	clock clock.Clock
 	opt   Options
+	// tx, when set, is the caller's transaction: the writes join it
+	// instead of running in their own (see WithTx).
+	tx *store.Tx
 }
 
 // NewService returns the service.
@@ -45,7 +65,31 @@ func NewService(db *store.DB, clk clock.Clock, opt Options) *Service {
 	if opt.Offices == nil {
 		opt.Offices = refdata.DefaultOffices()
 	}
+	if opt.Agency == "" {
+		opt.Agency = "Istituto previdenziale"
+	}
 	return &Service{db: db, clock: clk, opt: opt}
+}
+
+// WithTx returns the service with its writes inside tx, a transaction the
+// caller owns and commits: pages and API run CONFERMA and the record of
+// its response together (store.DB.Once, with the form's nonce or the
+// Idempotency-Key), so a repeated confirmation finds the first answer. It
+// serves SaveDraft, Confirm and RegisterPaper; the checks before a write
+// still read through the database, outside tx. The returned service is for
+// the duration of tx only.
+func (s *Service) WithTx(tx *store.Tx) *Service {
+	c := *s
+	c.tx = tx
+	return &c
+}
+
+// inTx runs fn in the caller's transaction (WithTx) or in a new one.
+func (s *Service) inTx(ctx context.Context, fn func(*store.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
+	return s.db.InTx(ctx, fn)
 }
 
 // applicant is whose application it is: the citizen, or the citizen an
@@ -84,6 +128,11 @@ func (s *Service) Context(ctx context.Context, a identity.Actor, domicile *Addre
 	if err != nil {
 		return Applicant{}, err
 	}
+	return s.applicantContext(ctx, cf, domicile)
+}
+
+// applicantContext is Context once the policy has let the caller in.
+func (s *Service) applicantContext(ctx context.Context, cf string, domicile *Address) (Applicant, error) {
 	p, err := s.db.FindPerson(ctx, cf)
 	if err != nil {
 		return Applicant{}, err
@@ -201,8 +250,15 @@ func (s *Service) SaveDraft(ctx context.Context, a identity.Actor, d Draft) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.db.SaveDraft(ctx, "person:"+cf, draftForm(d.Year), string(b), s.windowEnd(d.Year).Sub(s.clock.Now()))
-	return err
+	// The draft is the person's data: its saving is audited under them
+	// (AUD-1), with the screen reached, never the content.
+	return s.inTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.SaveDraft(ctx, "person:"+cf, draftForm(d.Year), string(b), s.windowEnd(d.Year).Sub(s.clock.Now())); err != nil {
+			return err
+		}
+		return tx.Audit(audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "application.draft.save",
+			Subject: "person:" + cf, Detail: mustJSON(map[string]string{"bozza": draftForm(d.Year), "schermata": d.Reached})})
+	})
 }
 
 // Requirements evaluates the rules on the applicant's registry records and
@@ -226,16 +282,56 @@ type Submitted struct {
 	Verdict rules.Verdict
 }
 
-// Record is what the registration keeps: the draft as confirmed, the
-// applicant's registry data, the requirements and the operator.
+// Record is what the registration keeps (CBT-13: it never changes): the
+// draft as confirmed, the applicant's registry data, the requirements'
+// outcome with the reasons of every shortfall, and who sent it through
+// which channel.
 type Record struct {
-	Version   int             `json:"versione"`
-	Draft     Draft           `json:"domanda"`
-	Person    identity.Person `json:"anagrafica"`
-	Overall   string          `json:"esito_requisiti"`
-	Failed    []string        `json:"requisiti_mancanti,omitempty"`
-	Unknown   []string        `json:"requisiti_da_verificare,omitempty"`
-	Corrected bool            `json:"precedenti_corretti,omitempty"`
+	Version    int             `json:"versione"`
+	Draft      Draft           `json:"domanda"`
+	Person     identity.Person `json:"anagrafica"`
+	Overall    string          `json:"esito_requisiti"`
+	Failed     []string        `json:"requisiti_mancanti,omitempty"`
+	Unknown    []string        `json:"requisiti_da_verificare,omitempty"`
+	Shortfalls []Shortfall     `json:"motivi,omitempty"`
+	Corrected  bool            `json:"precedenti_corretti,omitempty"`
+	// RegistryFirstGrant and RegistryGrants are the previous grants as
+	// the registry showed them on screen 4 (CBT-5), before any correction.
+	RegistryFirstGrant int `json:"primo_anno_archivio,omitempty"`
+	RegistryGrants     int `json:"concessioni_archivio,omitempty"`
+	// Activity and Qualification are the employment the requirements
+	// screen showed (CBT-8).
+	Activity      string    `json:"attivita,omitempty"`
+	Qualification string    `json:"qualifica,omitempty"`
+	Channel       string    `json:"canale,omitempty"`
+	Operator      *Operator `json:"operatore,omitempty"`
+	Paper         *Paper    `json:"cartacea,omitempty"`
+}
+
+// Shortfall is a requirement that failed or is left to the office, with
+// the rule's Italian title and reason, as the citizen saw them.
+type Shortfall struct {
+	Rule   string `json:"regola"`
+	Title  string `json:"titolo"`
+	Result string `json:"esito"`
+	Reason string `json:"motivo"`
+}
+
+// Operator is who sent the application for the applicant (CH-1, CH-2):
+// an intermediary's or the contact centre's operator, or office staff
+// registering a paper application. Printed on the receipt.
+type Operator struct {
+	Role         string `json:"ruolo"`
+	Name         string `json:"nome,omitempty"`
+	FiscalCode   string `json:"codice_fiscale"`
+	Organisation string `json:"ente,omitempty"` // intermediary's code or office
+}
+
+// Paper is a paper application registered by office staff during the
+// transition period (CH-2).
+type Paper struct {
+	Received string `json:"ricevuta_il"` // YYYY-MM-DD, the date the paper reached the office
+	Office   string `json:"ufficio"`     // the office that registered it
 }
 
 // Confirm is CONFERMA (CBT-12): every screen checked, the certificate
@@ -244,7 +340,7 @@ type Record struct {
 // number and handed to the competent office (CBT-13), all in one
 // transaction. Missing requirements do not block it: they flag it
 // (CBT-10). Callers make it idempotent (DB.Once with the form nonce or
-// the Idempotency-Key).
+// the Idempotency-Key, and WithTx).
 func (s *Service) Confirm(ctx context.Context, a identity.Actor, d Draft) (Submitted, error) {
 	cf, err := s.may(a, identity.Create)
 	if err != nil {
@@ -253,8 +349,14 @@ func (s *Service) Confirm(ctx context.Context, a identity.Actor, d Draft) (Submi
 	if ok, msg := s.Open(); !ok {
 		return Submitted{}, apperr.New(apperr.Conflict, msg)
 	}
+	return s.submit(ctx, a, cf, d, nil)
+}
+
+// submit checks a complete application and registers it for cf, sent by
+// a; paper is set for a paper application (CH-2).
+func (s *Service) submit(ctx context.Context, a identity.Actor, cf string, d Draft, paper *Paper) (Submitted, error) {
 	d.Year = clock.YearInRome(s.clock.Now())
-	ap, err := s.Context(ctx, a, d.Domicile)
+	ap, err := s.applicantContext(ctx, cf, d.Domicile)
 	if err != nil {
 		return Submitted{}, err
 	}
@@ -270,46 +372,60 @@ func (s *Service) Confirm(ctx context.Context, a identity.Actor, d Draft) (Submi
 			Fields: map[string]string{"asl": "Scegliere l'azienda sanitaria tra quelle proposte per l'indirizzo."}}
 	}
 	v := s.verdict(ap, d)
-	rec := Record{Version: 1, Draft: d, Person: ap.Person, Overall: v.Overall, Corrected: d.Corrected}
+	d.Reached = ""
+	rec := Record{Version: 1, Draft: d, Person: ap.Person, Overall: v.Overall, Corrected: d.Corrected,
+		Activity: ap.Activity, Qualification: ap.Qualification, Channel: a.Channel, Paper: paper,
+		RegistryFirstGrant: ap.FirstGrantYear, RegistryGrants: ap.PreviousGrants}
 	for _, o := range v.Outcomes {
 		switch o.Result {
 		case rules.Fail:
 			rec.Failed = append(rec.Failed, o.Rule)
 		case rules.Unknown, rules.Approval:
 			rec.Unknown = append(rec.Unknown, o.Rule)
+		default:
+			continue
 		}
+		rec.Shortfalls = append(rec.Shortfalls, Shortfall{Rule: o.Rule, Title: o.Title, Result: string(o.Result), Reason: o.Reason})
+	}
+	app := store.Application{Kind: Kind, Applicant: cf, Year: d.Year, Office: d.Office, Channel: a.Channel,
+		Certificate: d.Certificate, Flagged: v.Overall != rules.Entitled || d.Corrected}
+	if a.ActingFor != "" || paper != nil {
+		app.Operator = a.ID()
+		rec.Operator = &Operator{Role: string(a.Role), Name: a.Name, FiscalCode: a.FiscalCode, Organisation: a.Scope}
+		if a.Role == identity.RoleIntermediary {
+			app.Intermediary = a.Scope
+		}
+	}
+	if paper != nil {
+		app.Channel, rec.Channel = history.ChannelPaper, history.ChannelPaper
 	}
 	payload, err := json.Marshal(rec)
 	if err != nil {
 		return Submitted{}, err
 	}
-	app := store.Application{Kind: Kind, Applicant: cf, Year: d.Year, Office: d.Office, Channel: a.Channel,
-		Certificate: d.Certificate, Flagged: v.Overall != rules.Entitled || d.Corrected}
-	if a.ActingFor != "" {
-		app.Operator = a.ID()
-		if a.Role == identity.RoleIntermediary {
-			app.Intermediary = a.Scope
-		}
-	}
 	var out Submitted
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		sub, err := tx.SubmitApplication(ctx, app, "Domanda di cure balneotermali", string(payload))
 		if err != nil {
 			return err
 		}
 		if _, err := certificate.Link(ctx, tx, store.CertificateLink{Number: d.Certificate, Patient: cf, Kind: certificate.KindSpa,
-			Application: sub.Number}, a.ID(), a.Channel); err != nil {
+			Application: sub.Number}, a.ID(), app.Channel); err != nil {
 			return err
 		}
-		if _, err := tx.AppendEvent(ctx, history.Event{CaseKind: "application", CaseID: sub.Number, Kind: "submitted",
-			Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel}); err != nil {
+		ev := history.Event{CaseKind: "application", CaseID: sub.Number, Kind: "submitted",
+			Actor: a.ID(), ActingFor: a.ActingForID(), Channel: app.Channel}
+		if paper != nil {
+			ev.ActingFor, ev.Payload = "citizen:"+cf, mustJSON(map[string]string{"ricevuta_il": paper.Received})
+		}
+		if _, err := tx.AppendEvent(ctx, ev); err != nil {
 			return err
 		}
 		if err := tx.DeleteDraft(ctx, "person:"+cf, draftForm(d.Year)); err != nil {
 			return err
 		}
 		out = Submitted{Application: sub, Verdict: v}
-		return tx.Audit(audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "application.submit",
+		return tx.Audit(audit.Entry{Actor: a.ID(), ActingFor: ev.ActingFor, Channel: app.Channel, Action: "application.submit",
 			Subject: "person:" + cf, Detail: fmt.Sprintf(`{"domanda":%q,"flagged":%t}`, sub.Number, app.Flagged)})
 	})
 	var ae *apperr.Error
@@ -317,4 +433,87 @@ func (s *Service) Confirm(ctx context.Context, a identity.Actor, d Draft) (Submi
 		return Submitted{}, err // the certificate's refusal names its field
 	}
 	return out, err
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of strings are passed
+	}
+	return string(b)
+}
+
+// PaperUntil is the last day of the transition period in which office
+// staff register paper applications (CH-2), and whether one is set.
+func (s *Service) PaperUntil() (time.Time, bool) {
+	return s.opt.PaperUntil, !s.opt.PaperUntil.IsZero()
+}
+
+// PaperContext is Context for office staff about to register a paper
+// application of cf (CH-2).
+func (s *Service) PaperContext(ctx context.Context, a identity.Actor, cf string, domicile *Address) (Applicant, error) {
+	if a.Role != identity.RoleOffice || a.ActingFor != "" {
+		return Applicant{}, identity.Can(a, identity.Create, identity.Resource{Kind: identity.KindApplication, Subject: cf})
+	}
+	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindPerson, Subject: cf}); err != nil {
+		return Applicant{}, err
+	}
+	return s.applicantContext(ctx, cf, domicile)
+}
+
+// RegisterPaper registers a paper application that reached the staff's
+// office on the day received (YYYY-MM-DD) during the transition period
+// (CH-2). It is checked like CONFERMA, marked as paper, with the member of
+// staff as its operator, and flagged like any other. The office must be
+// the staff's own and competent for the applicant's address.
+//
+// Decision (the seed gives only "three months"): the period's end is
+// --paper-until; what decides is the day the paper arrived, which must be
+// in the period, in this year's application window and not in the future;
+// staff may register it later, while this year's window is open.
+func (s *Service) RegisterPaper(ctx context.Context, a identity.Actor, cf, received string, d Draft) (Submitted, error) {
+	if a.Role != identity.RoleOffice || a.ActingFor != "" {
+		return Submitted{}, apperr.New(apperr.Forbidden, "Le domande cartacee sono registrate dal personale dell'ufficio.")
+	}
+	until, ok := s.PaperUntil()
+	if !ok {
+		return Submitted{}, apperr.New(apperr.Conflict, "La registrazione delle domande cartacee non è attiva: non è previsto un periodo transitorio.")
+	}
+	if ok, msg := s.Open(); !ok {
+		return Submitted{}, apperr.New(apperr.Conflict, msg)
+	}
+	d.Office = a.Scope
+	if err := identity.Can(a, identity.Create, identity.Resource{Kind: identity.KindApplication, Subject: cf, Office: d.Office}); err != nil {
+		return Submitted{}, err
+	}
+	now := s.clock.Now()
+	year := clock.YearInRome(now)
+	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(received), clock.Rome)
+	f := map[string]string{}
+	switch {
+	case err != nil:
+		f["ricevuta_il"] = "Indicare la data di arrivo della domanda cartacea, per esempio 15/03/" + strconv.Itoa(year) + "."
+	case day.Format("2006-01-02") > now.In(clock.Rome).Format("2006-01-02"):
+		f["ricevuta_il"] = "La data di arrivo non può essere nel futuro."
+	case day.Format("2006-01-02") > until.Format("2006-01-02"):
+		f["ricevuta_il"] = "La domanda è arrivata dopo la fine del periodo transitorio (" + until.Format("02/01/2006") +
+			"): da allora le domande si presentano solo online, tramite il contact center o un patronato."
+	case day.Year() != year:
+		f["ricevuta_il"] = fmt.Sprintf("Si registrano le domande cartacee per le cure del %d, arrivate dal 1° gennaio %d.", year, year)
+	}
+	ap, err := s.applicantContext(ctx, cf, d.Domicile)
+	if err != nil {
+		return Submitted{}, err
+	}
+	if !slices.Contains(codes(ap.Offices), d.Office) {
+		var names []string
+		for _, o := range ap.Offices {
+			names = append(names, o.Name)
+		}
+		f["ufficio"] = "Per l'indirizzo del richiedente è competente " + strings.Join(names, " o ") + ": trasmettere la domanda cartacea a quell'ufficio."
+	}
+	if len(f) > 0 {
+		return Submitted{}, &apperr.Error{Code: apperr.Invalid, Message: "Alcuni dati non sono corretti.", Fields: f}
+	}
+	return s.submit(ctx, a, cf, d, &Paper{Received: day.Format("2006-01-02"), Office: a.Scope})
 }

@@ -49,6 +49,9 @@ type Config struct {
 	// as today (midnight UTC of that date), to try the application window
 	// whatever the real date; zero means the real date.
 	FakeToday time.Time
+	// PaperUntil is the last day of the transition period in which office
+	// staff register paper applications (CH-2); zero: no such period.
+	PaperUntil time.Time
 }
 
 // HTTPS reports whether users reach the service over HTTPS.
@@ -97,6 +100,7 @@ var settings = []setting{
 	{"login-per-address", "SPORTELLO_LOGIN_PER_ADDRESS", "10", "login attempts a minute from one client address (raise it for offices behind one NAT address)", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 	{"fake-today", "SPORTELLO_FAKE_TODAY", "", "demo only: pretend today is this date (YYYY-MM-DD), for trying the application window", false},
+	{"paper-until", "SPORTELLO_PAPER_UNTIL", "", "last day (YYYY-MM-DD) of the transition period in which office staff register paper applications (default: none; on demo installations 31 October of this year)", false},
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -209,6 +213,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	if d := *vals["fake-today"]; d != "" {
 		if c.FakeToday, err = time.Parse("2006-01-02", d); err != nil {
 			problems = append(problems, "--fake-today: want a date such as 2026-03-15")
+		}
+	}
+	if d := *vals["paper-until"]; d != "" {
+		if c.PaperUntil, err = time.Parse("2006-01-02", d); err != nil {
+			problems = append(problems, "--paper-until: want a date such as 2027-03-31")
 		}
 	}
 	if p := *vals["public-url"]; p != "" {

@@ -75,6 +75,26 @@ func TestParse_FakeToday(t *testing.T) {
 	}
 }
 
+// REQ CH-2: the end of the paper applications' transition period is
+// configuration; a malformed date stops the program.
+func TestParse_PaperUntil(t *testing.T) {
+	c, _, err := config.Parse([]string{"--paper-until", "2027-03-31"}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.PaperUntil.Format("2006-01-02") != "2027-03-31" {
+		t.Fatalf("Parse = %v, %v", c.PaperUntil, err)
+	}
+	c, _, err = config.Parse(nil, func(k string) string { return map[string]string{"SPORTELLO_PAPER_UNTIL": "2027-01-15"}[k] }, io.Discard)
+	if err != nil || c.PaperUntil.Format("2006-01-02") != "2027-01-15" {
+		t.Fatalf("Parse from the environment = %v, %v", c.PaperUntil, err)
+	}
+	if c, _, err := config.Parse(nil, func(string) string { return "" }, io.Discard); err != nil || !c.PaperUntil.IsZero() {
+		t.Fatalf("default = %v, %v; want none", c.PaperUntil, err)
+	}
+	if _, _, err := config.Parse([]string{"--paper-until", "31/03/2027"}, func(string) string { return "" }, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "--paper-until") {
+		t.Fatalf("a malformed date: %v", err)
+	}
+}
+
 func TestParse_AuditKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	good, short := filepath.Join(dir, "good"), filepath.Join(dir, "short")

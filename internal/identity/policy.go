@@ -134,7 +134,10 @@ func allowed(a Actor, act Action, r Resource) bool {
 		case KindRegistration:
 			return act == Read || act == List || act == Create
 		case KindApplication, KindCertificate:
-			return (act == Read || act == List || act == Update) && r.Office != "" && r.Office == a.Scope
+			// Create: registering a paper application the office received
+			// during the transition period (CH-2).
+			return (act == Read || act == List || act == Update || (act == Create && r.Kind == KindApplication)) &&
+				r.Office != "" && r.Office == a.Scope
 		case KindPerson:
 			return act == Read || act == IssuePIN || act == EnableDoc
 		case KindLetter:

@@ -63,6 +63,7 @@ var spec = map[identity.Role][]string{
 	identity.RoleOffice: {
 		"registration:read:*", "registration:list:*", "registration:create:*",
 		"application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
+		"application:create:in-scope", // a paper application received by the office (CH-2)
 		"certificate:read:in-scope", "certificate:list:in-scope", "certificate:update:in-scope",
 		"person:read:*", "person:issue_pin:other", "person:issue_pin:in-scope", "person:issue_pin:mandated",
 		"person:enable_doc:other", "person:enable_doc:in-scope", "person:enable_doc:mandated",

@@ -78,13 +78,7 @@ func Certificate(w io.Writer, c CertificateDoc) error {
 	l.annulledNotice()
 	l.block("Medico certificatore", c.Doctor)
 	l.block("Paziente", c.Patient)
-	for _, s := range c.Sections {
-		l.heading(s.Title)
-		l.rows(s.Lines)
-		for _, p := range s.Paragraphs {
-			l.para(p)
-		}
-	}
+	l.sections(c.Sections)
 	return l.finish(w)
 }
 
@@ -166,6 +160,9 @@ func Receipt(w io.Writer, c CertificateDoc) error {
 type certLayout struct {
 	d *fpdf.Fpdf
 	c CertificateDoc
+	// noun names the document in the annulment notice and the number box:
+	// "Certificato" unless set.
+	noun, numberLabel string
 }
 
 // Layout sizes in millimetres: line heights, the label column of the
@@ -208,7 +205,7 @@ func newCertLayout(c CertificateDoc, title, footerName string) *certLayout {
 	d.Line(marginLeft, d.GetY()+1.5, marginLeft+textW, d.GetY()+1.5)
 	d.SetLineWidth(0.2)
 	d.Ln(6)
-	return &certLayout{d: d, c: c}
+	return &certLayout{d: d, c: c, noun: "Certificato", numberLabel: "Numero del certificato"}
 }
 
 // need starts a new page unless h millimetres still fit on this one.
@@ -335,9 +332,18 @@ func (l *certLayout) annulledNotice() {
 	d.CellFormat(textW, 12, "ANNULLATO", "", 1, "C", false, 0, "")
 	d.SetFont("Helvetica", "B", 10)
 	at := l.c.AnnulledAt
-	d.CellFormat(textW, 6, win1252("Certificato annullato il "+dateIT(at)+" alle ore "+clockIT(at)), "", 1, "C", false, 0, "")
+	d.CellFormat(textW, 6, win1252(l.noun+" annullat"+l.ending()+" il "+dateIT(at)+" alle ore "+clockIT(at)), "", 1, "C", false, 0, "")
 	d.SetTextColor(0, 0, 0)
 	d.SetY(y + h + 3)
+}
+
+// ending is the gender ending of the noun's participle: "annullato",
+// "annullata".
+func (l *certLayout) ending() string {
+	if strings.HasSuffix(l.noun, "a") {
+		return "a"
+	}
+	return "o"
 }
 
 // numberBox prints the certificate number in a shaded box: large and
@@ -355,7 +361,7 @@ func (l *certLayout) numberBox() {
 	n := l.c.Number
 	d.SetXY(marginLeft, y+2.5)
 	d.SetFont("Helvetica", "", 9)
-	d.CellFormat(textW, 4.5, "Numero del certificato", "", 1, "C", false, 0, "")
+	d.CellFormat(textW, 4.5, win1252(l.numberLabel), "", 1, "C", false, 0, "")
 	d.SetX(marginLeft)
 	d.SetFont("Courier", "B", 24)
 	d.CellFormat(textW, 12, n[:4]+" "+n[4:], "", 1, "C", false, 0, "")

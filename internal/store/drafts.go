@@ -22,16 +22,22 @@ type Draft struct {
 // SaveDraft creates or replaces the owner's draft of a form; it expires
 // ttl after this save.
 func (db *DB) SaveDraft(ctx context.Context, owner, form, data string, ttl time.Duration) (Draft, error) {
-	d := Draft{Owner: owner, Form: form, Data: data}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		d.UpdatedAt = tx.now
-		d.ExpiresAt = tx.now.Add(ttl)
-		_, err := tx.exec(ctx, `INSERT INTO drafts (owner, form, data, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (owner, form) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
-			owner, form, data, d.UpdatedAt, d.ExpiresAt)
-		return db.storeErr("save draft", err)
+	var d Draft
+	err := db.InTx(ctx, func(tx *Tx) (err error) {
+		d, err = tx.SaveDraft(ctx, owner, form, data, ttl)
+		return err
 	})
 	return d, err
+}
+
+// SaveDraft is DB.SaveDraft inside a transaction, for a save that is
+// audited or joins another write.
+func (tx *Tx) SaveDraft(ctx context.Context, owner, form, data string, ttl time.Duration) (Draft, error) {
+	d := Draft{Owner: owner, Form: form, Data: data, UpdatedAt: tx.now, ExpiresAt: tx.now.Add(ttl)}
+	_, err := tx.exec(ctx, `INSERT INTO drafts (owner, form, data, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (owner, form) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
+		owner, form, data, d.UpdatedAt, d.ExpiresAt)
+	return d, tx.db.storeErr("save draft", err)
 }
 
 // FindDraft returns the owner's unexpired draft of a form, NotFound if none.
