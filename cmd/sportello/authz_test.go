@@ -76,7 +76,9 @@ func probePaths() []string {
 	for i := 1; i <= 10; i++ {
 		n := fmt.Sprintf("%d%07d", year, i)
 		paths = append(paths, "/esempi/conferma/"+n, "/esempi/pratica/"+n, fmt.Sprintf("/api/v1/registrations/%d", i),
-			fmt.Sprintf("/ufficio/lettere/%d", i), fmt.Sprintf("/profilo/deleghe/%d", i), "/cure-termali/domande/"+n)
+			fmt.Sprintf("/ufficio/lettere/%d", i), fmt.Sprintf("/profilo/deleghe/%d", i), "/cure-termali/domande/"+n,
+			"/cure-termali/domande/"+n+"/conferma", "/cure-termali/domande/"+n+"/pdf/ricevuta.pdf", "/cure-termali/domande/"+n+"/pdf/domanda.pdf",
+			"/ufficio/domande/"+n, "/ufficio/domande/"+n+"/pdf/ricevuta.pdf")
 	}
 	return paths
 }

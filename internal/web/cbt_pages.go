@@ -1,8 +1,8 @@
 package web
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,6 +80,8 @@ func (s *Server) cbtRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /cure-termali/domanda/riepilogo", s.cbtConfirm)
 	mux.HandleFunc("GET /cure-termali/domande", s.cbtList)
 	mux.HandleFunc("GET /cure-termali/domande/{number}", s.cbtApplication)
+	mux.HandleFunc("GET /cure-termali/domande/{number}/conferma", s.cbtConfirmation)
+	mux.HandleFunc("GET /cure-termali/domande/{number}/pdf/{doc}", s.cbtPDF)
 }
 
 // cbtApplicant lets in whoever may apply and returns whose application
@@ -602,14 +604,13 @@ func (s *Server) cbtScreenPost(w http.ResponseWriter, r *http.Request) {
 // its protocol number, handed to the competent office (CBT-13), even with
 // requirements missing (CBT-10).
 //
-// A double submission acts once (PROT-3), but not through DB.Once as the
-// other forms do: Confirm runs its own transaction, which inside Once's
-// would wait for the single SQLite writer that Once holds. Confirm
-// refuses a second application of the same person and year (RULE-9), so
-// a repeated CONFERMA — a double click, a retry, a second tab — finds no
-// draft (the first deleted it) or gets a Conflict, and is answered with
-// the application already registered. A cbt.Service.WithTx, as
-// certificate.Service has, would let this handler use Once like the rest.
+// A double submission acts once (PROT-3): the form token's nonce is the
+// key of DB.Once, and the service confirms inside its transaction
+// (WithTx), so the application and the stored answer commit together and
+// a repeated post gets the first number. A CONFERMA from another page (a
+// second tab, the same citizen and an operator at once) finds no draft or
+// meets one-a-year (RULE-9) and is answered with the application already
+// registered.
 func (s *Server) cbtConfirm(w http.ResponseWriter, r *http.Request) {
 	a, cf, ok := s.cbtApplicant(w, r)
 	if !ok {
@@ -618,7 +619,7 @@ func (s *Server) cbtConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx, lang := r.Context(), LangFrom(r.Context())
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	r.ParseForm()
-	_, terr := s.tokens.check(r.PostForm.Get(tokenField), "cbt:riepilogo", s.tokens.binding(w, r), s.clock.Now())
+	nonce, terr := s.tokens.check(r.PostForm.Get(tokenField), "cbt:riepilogo", s.tokens.binding(w, r), s.clock.Now())
 	if open, msg := s.apps.Open(); !open {
 		s.cbtClosed(w, r, http.StatusConflict, msg)
 		return
@@ -656,10 +657,12 @@ func (s *Server) cbtConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderCBTScreen(w, r, status, a, sv, []FieldError{{"conferma", s.cat.T(lang, key)}})
 		return
 	}
-	sub, err := s.apps.Confirm(ctx, a, d)
+	out, err := s.db.Once(ctx, a.ID(), "form:"+nonce, "cbt-conferma", func(tx *store.Tx) (string, error) {
+		sub, err := s.apps.WithTx(tx).Confirm(ctx, a, d)
+		return sub.Number, err
+	})
 	if err == nil {
-		s.setFlash(w, "flash.cbt.sent")
-		http.Redirect(w, r, "/cure-termali/domande/"+sub.Number, http.StatusSeeOther)
+		http.Redirect(w, r, "/cure-termali/domande/"+out.Response+"/conferma", http.StatusSeeOther)
 		return
 	}
 	if apperr.Is(err, apperr.Conflict) {
@@ -734,13 +737,16 @@ func (s *Server) officeName(code string) string {
 	return code
 }
 
-// cbtApplicationView is an application's page for its applicant.
+// cbtApplicationView is an application's page for its applicant, and its
+// confirmation page just after CONFERMA.
 type cbtApplicationView struct {
 	A                        store.Application
 	Record                   cbt.Record
 	OfficeName, ASLName      string
 	PathologyName, CureName  string
 	Failed, Unknown, History []cbtEvent
+	Docs                     []string
+	Contacts                 string
 }
 
 // cbtEvent is a dated line of the history, or a rule's name.
@@ -749,50 +755,44 @@ type cbtEvent struct {
 	Label string
 }
 
+// cbtApplication is an application's page: its data, the requirements'
+// outcome, the documents and the dated history (ST-1).
 func (s *Server) cbtApplication(w http.ResponseWriter, r *http.Request) {
-	a, cf, ok := s.cbtApplicant(w, r)
+	s.renderCBTApplication(w, r, "cbt-application")
+}
+
+// cbtConfirmation is the page CONFERMA leads to: the protocol number, what
+// happens next and the two documents (CBT-12).
+func (s *Server) cbtConfirmation(w http.ResponseWriter, r *http.Request) {
+	s.renderCBTApplication(w, r, "cbt-confirmation")
+}
+
+func (s *Server) renderCBTApplication(w http.ResponseWriter, r *http.Request, page string) {
+	a, _, ok := s.cbtApplicant(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	app, err := s.db.ApplicationByNumber(ctx, r.PathValue("number"))
-	if apperr.Is(err, apperr.NotFound) || (err == nil && (app.Kind != cbt.Kind || app.Applicant != cf)) {
-		s.notFound(w, r)
+	f, err := s.apps.Application(ctx, a, r.PathValue("number"))
+	if err != nil {
+		s.cbtError(w, r, err)
 		return
 	}
+	events, err := s.db.CaseHistory(ctx, "application", f.Number)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindApplication, Subject: app.Applicant, Office: app.Office}) != nil {
-		s.notFound(w, r)
-		return
-	}
-	reg, err := s.db.FindRegistrationByID(ctx, app.RegistrationID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	av := &cbtApplicationView{A: app, OfficeName: s.officeName(app.Office)}
-	if err := json.Unmarshal([]byte(reg.Payload), &av.Record); err != nil {
-		s.serverError(w, r, fmt.Errorf("application %s: %w", app.Number, err))
-		return
-	}
-	events, err := s.db.CaseHistory(ctx, "application", app.Number)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "application.read",
-		Subject: "person:" + app.Applicant, Detail: `{"domanda":"` + app.Number + `"}`}); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
+	av := &cbtApplicationView{A: f.Application, Record: f.Record, OfficeName: s.officeName(f.Office), Docs: cbt.Docs}
 	v := s.view(r, "cbt.app.title", av)
-	v.Title = v.T("cbt.app.title", app.Number)
+	v.Title = v.T("cbt.app.title", f.Number)
 	v.Crumbs = append(cbtCrumbs(v), Crumb{Label: v.T("cbt.list.title"), URL: "/cure-termali/domande"})
+	if page == "cbt-confirmation" {
+		v.Title = v.T("cbt.done.title")
+	}
 	d := av.Record.Draft
 	av.ASLName = s.officeName(d.ASL)
+	av.Contacts = strings.Join(slices.DeleteFunc([]string{d.Phone, d.Mobile, d.Email}, func(c string) bool { return c == "" }), ", ")
 	for _, p := range cbtPathologies(v.Lang) {
 		if p.Code == d.Pathology {
 			av.PathologyName = p.Name
@@ -818,5 +818,28 @@ func (s *Server) cbtApplication(w http.ResponseWriter, r *http.Request) {
 	for _, e := range events {
 		av.History = append(av.History, cbtEvent{When: e.At, Label: v.T("event." + e.Kind)})
 	}
-	s.render(w, r, http.StatusOK, "cbt-application", v)
+	s.render(w, r, http.StatusOK, page, v)
+}
+
+// cbtPDF serves the receipt or the pre-filled application (CBT-12, DOC-1)
+// to whoever may read the application; reading it is audited.
+func (s *Server) cbtPDF(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.requireLogin(w, r)
+	if !ok {
+		return
+	}
+	number, doc := r.PathValue("number"), strings.TrimSuffix(r.PathValue("doc"), ".pdf")
+	var buf bytes.Buffer
+	err := s.apps.Document(r.Context(), a, number, doc, &buf)
+	if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Forbidden) {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.pdf"`, doc, number))
+	w.Write(buf.Bytes())
 }

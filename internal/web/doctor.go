@@ -837,6 +837,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 			vv.Token = u.Query().Get("t")
 		}
 		res, err := s.certs.Verify(r.Context(), vv.Token)
+		if apperr.Is(err, apperr.NotFound) && s.apps != nil {
+			// Not a certificate's document: perhaps an application's.
+			res, err = s.apps.Verify(r.Context(), vv.Token)
+		}
 		switch {
 		case err == nil:
 			vv.Result = &res

@@ -27,6 +27,9 @@ func (s *Server) officeQueueRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /ufficio/domande", s.officeQueue)
 	mux.HandleFunc("GET /ufficio/domande/{number}", s.officeApplication)
+	mux.HandleFunc("GET /ufficio/domande/{number}/pdf/{doc}", s.cbtPDF)
+	mux.HandleFunc("GET "+paperPath, s.officePaper)
+	mux.HandleFunc("POST "+paperPath, s.officePaperPost)
 }
 
 // queueOffice is the office whose queue the actor sees: their own, or,
@@ -93,6 +96,7 @@ type officeApplicationView struct {
 	A       store.Application
 	Record  cbt.Record
 	History []history.Event
+	Docs    []string
 }
 
 func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +123,7 @@ func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	ov := &officeApplicationView{A: app}
+	ov := &officeApplicationView{A: app, Docs: cbt.Docs}
 	if err := json.Unmarshal([]byte(reg.Payload), &ov.Record); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -498,6 +498,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"precheck.result.":    {string(rules.Pass), string(rules.Fail), string(rules.Unknown), string(rules.Approval)},
 		"precheck.overall.":   {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
 		"cbt.screen.":         cbt.Screens,
+		"cbt.doc.":            cbt.Docs,
 		"cbt.rule.":           cbtRuleIDs,
 		"cbt.state.":          {store.AppSubmitted, store.AppAnnulled},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,
