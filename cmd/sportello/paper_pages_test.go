@@ -118,7 +118,9 @@ func TestCBTPages_Paper(t *testing.T) {
 		f.Set("asl", "ASL-RM1")
 	}
 	// A day after today, and a day after the period: refused, kept.
-	m := func(day int) string { return time.Date(year, time.March, day, 0, 0, 0, 0, time.UTC).Format("02/01/2006") }
+	m := func(day int) string {
+		return time.Date(year, time.March, day, 0, 0, 0, 0, time.UTC).Format("02/01/2006")
+	}
 	for received, want := range map[string]string{m(20): "nel futuro", m(14): "dopo la fine del periodo transitorio"} {
 		_, f := paperForm(t, staff, rossiCF)
 		fill(f, received)
