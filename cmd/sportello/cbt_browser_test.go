@@ -100,15 +100,34 @@ func TestBrowser_CBTApplication(t *testing.T) {
 		t.Errorf("the summary says data are missing: %s", eval[string](b, `document.getElementById("da-completare").innerText`))
 	}
 
-	// CBT-12: CONFERMA.
+	// CBT-12: CONFERMA leads to the confirmation page with both documents.
 	b.submit("#conferma")
 	b.waitPath("/cure-termali/domande/")
-	b.check("cbt-application")
-	number := eval[string](b, `document.getElementById("numero").textContent`)
-	if flash := eval[string](b, `(document.querySelector(".alert-success")||{}).textContent||""`); !strings.Contains(flash, "protocollata") {
-		t.Errorf("flash = %q", flash)
+	if at := eval[string](b, `location.pathname`); !strings.HasSuffix(at, "/conferma") {
+		t.Fatalf("CONFERMA led to %s; want the confirmation page", at)
 	}
-	if page := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(page, "Richiesta inviata e protocollata") || !strings.Contains(page, "Direzione provinciale di Roma") {
+	b.check("cbt-confirmation")
+	number := eval[string](b, `document.getElementById("numero").textContent`)
+	if page := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(page, "Domanda presentata") || !strings.Contains(page, "Direzione provinciale di Roma") {
+		t.Errorf("confirmation page:\n%s", page)
+	}
+	// DOC-1: the receipt and the pre-filled application, their text checked.
+	receipt := b.pdfText(base + "/cure-termali/domande/" + number + "/pdf/ricevuta.pdf")
+	for _, want := range []string{"Ricevuta di presentazione della domanda", number[:4] + " " + number[4:], rossiCF, "Direzione provinciale di Roma",
+		"Servizi online", "Esito della verifica dei requisiti", "convocazione per la visita medica"} {
+		if !strings.Contains(receipt, want) {
+			t.Errorf("the receipt lacks %q:\n%s", want, receipt)
+		}
+	}
+	form := b.pdfText(base + "/cure-termali/domande/" + number + "/pdf/domanda.pdf")
+	for _, want := range []string{"Domanda di cure balneotermali", "Domanda n. " + number, "1. Dati anagrafici", "mario.rossi@esempio.it",
+		"Fangoterapia con bagno terapeutico", cert, "Uguale alla residenza"} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the pre-filled application lacks %q:\n%s", want, form)
+		}
+	}
+	b.visit(base+"/cure-termali/domande/"+number, "cbt-application")
+	if page := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(page, "Richiesta inviata e protocollata") || !strings.Contains(page, "Ricevuta di presentazione") {
 		t.Errorf("application page:\n%s", page)
 	}
 	b.visit(base+"/cure-termali/domande", "cbt-list")
