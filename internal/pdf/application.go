@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -91,17 +92,22 @@ func (l *certLayout) sections(ss []Section) {
 }
 
 // layoutDoc validates a and returns it as the layout's document; the
-// checks are the certificate's, with the summary in place of the doctor
-// and the patient.
+// checks are the certificate's for the shared fields, and the summary's
+// and the note's own, so that an error names the field at fault.
 func (a ApplicationDoc) layoutDoc() (CertificateDoc, error) {
+	// The layout prints no doctor or patient block: a placeholder passes
+	// the certificate's check, the summary is checked below.
+	none := []Line{{Label: "Domanda"}}
 	c := CertificateDoc{Agency: a.Agency, Title: a.Title, Number: a.Number, SentAt: a.SubmittedAt, Annulled: a.Annulled,
-		AnnulledAt: a.AnnulledAt, Doctor: a.Summary, Patient: a.Summary, Sections: a.Sections, VerifyURL: a.VerifyURL}
-	if len(a.Summary) == 0 {
-		c.Doctor = []Line{{Label: "Domanda", Value: a.Number}}
-		c.Patient = c.Doctor
+		AnnulledAt: a.AnnulledAt, Doctor: none, Patient: none, Sections: a.Sections, VerifyURL: a.VerifyURL}
+	errs := []error{c.validate()}
+	for i, ln := range a.Summary {
+		if !oneLine(ln.Label) || (ln.Value != "" && !oneLine(ln.Value)) {
+			errs = append(errs, fmt.Errorf("%w: application: summary line %d: empty label or control characters", ErrInvalid, i+1))
+		}
 	}
 	if !multiLine(a.Note) {
-		c.Title = "" // fails validation below: the note has control characters
+		errs = append(errs, fmt.Errorf("%w: application: Note has control characters", ErrInvalid))
 	}
-	return c, c.validate()
+	return c, errors.Join(errs...)
 }
