@@ -453,7 +453,7 @@ func (s *Service) PaperUntil() (time.Time, bool) {
 // application of cf (CH-2).
 func (s *Service) PaperContext(ctx context.Context, a identity.Actor, cf string, domicile *Address) (Applicant, error) {
 	if a.Role != identity.RoleOffice || a.ActingFor != "" {
-		return Applicant{}, identity.Can(a, identity.Create, identity.Resource{Kind: identity.KindApplication, Subject: cf})
+		return Applicant{}, apperr.New(apperr.Forbidden, "Le domande cartacee sono registrate dal personale dell'ufficio.")
 	}
 	if err := identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindPerson, Subject: cf}); err != nil {
 		return Applicant{}, err

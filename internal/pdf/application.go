@@ -39,8 +39,7 @@ func ApplicationReceipt(w io.Writer, a ApplicationDoc) error {
 		return err
 	}
 	const title = "Ricevuta di presentazione della domanda"
-	l := newCertLayout(c, title, "Ricevuta della domanda n. "+a.Number)
-	l.noun, l.numberLabel = "Domanda", "Numero di protocollo"
+	l := newLayout(c, title, "Ricevuta della domanda n. "+a.Number, "Domanda", "Numero di protocollo")
 	l.docTitle(title)
 	l.plain(a.Title, "B")
 	l.annulledNotice()
@@ -64,8 +63,7 @@ func ApplicationForm(w io.Writer, a ApplicationDoc) error {
 	if err != nil {
 		return err
 	}
-	l := newCertLayout(c, a.Title, "Domanda n. "+a.Number)
-	l.noun, l.numberLabel = "Domanda", "Numero di protocollo"
+	l := newLayout(c, a.Title, "Domanda n. "+a.Number, "Domanda", "Numero di protocollo")
 	l.docTitle(a.Title)
 	l.plain(fmt.Sprintf("Domanda n. %s presentata il %s alle ore %s", a.Number, dateIT(a.SubmittedAt), clockIT(a.SubmittedAt)), "B")
 	l.annulledNotice()

@@ -208,12 +208,7 @@ func TestApplicationDocsLong(t *testing.T) {
 
 // REQ DOC-1, REQ PROT-2: an annulled application says so on both
 // documents, with the date and time of annulment in Rome, and keeps its
-// verification box.
-//
-// Not asserted: the large word of the notice. It is "ANNULLATO", hard
-// coded in certificate.go's annulledNotice and watermark, even for the
-// feminine "Domanda", which needs "ANNULLATA": a known defect of the
-// shared layout, left to whoever owns certificate.go.
+// verification box; the notice's word agrees with "Domanda" (ANNULLATA).
 func TestApplicationDocsAnnulled(t *testing.T) {
 	a := exampleApplication()
 	a.Annulled = true
@@ -221,8 +216,8 @@ func TestApplicationDocsAnnulled(t *testing.T) {
 	for _, doc := range appDocs {
 		t.Run(doc.name, func(t *testing.T) {
 			b := renderApp(t, doc.render, a)
-			assertText(t, pdfText(t, b), []string{"Domanda annullata il 05/12/2026 alle ore 16:30", a.Number},
-				[]string{"Domanda annullato", "Certificato annullato"})
+			assertText(t, pdfText(t, b), []string{"ANNULLATA", "Domanda annullata il 05/12/2026 alle ore 16:30", a.Number},
+				[]string{"ANNULLATO", "Domanda annullato", "Certificato annullato"})
 			if got := decodeQR(t, b); got != a.VerifyURL {
 				t.Fatalf("decoded %q, want %q", got, a.VerifyURL)
 			}

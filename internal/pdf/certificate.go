@@ -180,11 +180,19 @@ const (
 // newCertLayout starts a document: metadata, the annulment watermark and
 // the footer on every page, the first page with the letterhead.
 func newCertLayout(c CertificateDoc, title, footerName string) *certLayout {
+	return newLayout(c, title, footerName, "Certificato", "Numero del certificato")
+}
+
+// newLayout is newCertLayout for a document named noun ("Certificato",
+// "Domanda"), whose number box is labelled numberLabel.
+func newLayout(c CertificateDoc, title, footerName, noun, numberLabel string) *certLayout {
+	l := &certLayout{c: c, noun: noun, numberLabel: numberLabel}
 	d := newDoc(c.SentAt, title, c.Agency)
+	l.d = d
 	d.SetSubject(c.Title+" n. "+c.Number, true)
 	if c.Annulled {
 		d.SetModificationDate(c.AnnulledAt.In(clock.Rome))
-		d.SetHeaderFuncMode(func() { watermark(d) }, true)
+		d.SetHeaderFuncMode(func() { watermark(d, l.annulledWord()) }, true)
 	}
 	d.SetFooterFunc(func() {
 		d.SetY(-15)
@@ -205,8 +213,11 @@ func newCertLayout(c CertificateDoc, title, footerName string) *certLayout {
 	d.Line(marginLeft, d.GetY()+1.5, marginLeft+textW, d.GetY()+1.5)
 	d.SetLineWidth(0.2)
 	d.Ln(6)
-	return &certLayout{d: d, c: c, noun: "Certificato", numberLabel: "Numero del certificato"}
+	return l
 }
+
+// annulledWord is the mark of an annulled document: ANNULLATO, ANNULLATA.
+func (l *certLayout) annulledWord() string { return "ANNULLAT" + strings.ToUpper(l.ending()) }
 
 // need starts a new page unless h millimetres still fit on this one.
 func (l *certLayout) need(h float64) {
@@ -329,7 +340,7 @@ func (l *certLayout) annulledNotice() {
 	d.SetTextColor(190, 0, 0)
 	d.SetXY(marginLeft, y+2)
 	d.SetFont("Helvetica", "B", 26)
-	d.CellFormat(textW, 12, "ANNULLATO", "", 1, "C", false, 0, "")
+	d.CellFormat(textW, 12, l.annulledWord(), "", 1, "C", false, 0, "")
 	d.SetFont("Helvetica", "B", 10)
 	at := l.c.AnnulledAt
 	d.CellFormat(textW, 6, win1252(l.noun+" annullat"+l.ending()+" il "+dateIT(at)+" alle ore "+clockIT(at)), "", 1, "C", false, 0, "")
@@ -427,9 +438,8 @@ func (l *certLayout) finish(w io.Writer) error {
 // under whatever the page prints next. The letters are strokes, not text:
 // diagonal text would be mixed into the lines that text extraction and
 // screen readers return. The notice box carries the word as text.
-func watermark(d *fpdf.Fpdf) {
+func watermark(d *fpdf.Fpdf, word string) {
 	const (
-		word  = "ANNULLATO"
 		h     = 30.0     // letter height, mm
 		w     = 0.6 * h  // letter width
 		gap   = 0.28 * h // between letters
