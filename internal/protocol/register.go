@@ -20,6 +20,9 @@ const (
 	Certificates Register = "certificati"
 	// General is the protocol register of applications and documents (CBT-12).
 	General Register = "protocollo"
+	// Domus numbers civil-invalidity cases, a second identifier beside
+	// the protocol number (INV-6).
+	Domus Register = "domus"
 )
 
 var registerRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)

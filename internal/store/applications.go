@@ -24,6 +24,7 @@ type Application struct {
 	Intermediary   string // the intermediary's organisation code
 	Certificate    string // the linked certificate's number
 	Flagged        bool   // requirements missing or to verify (CBT-10)
+	Domus          string // the Domus number of a civil-invalidity case (INV-6), else ""
 	State          string
 	SubmittedAt    time.Time
 }
@@ -32,7 +33,13 @@ type Application struct {
 const (
 	AppSubmitted = "submitted" // registered, in the office's queue "Domande da istruire"
 	AppAnnulled  = "annulled"
+	AppVisited   = "visited"   // civil invalidity: the medical visit took place (AG-3)
+	AppRenounced = "renounced" // civil invalidity: absent at two summons, the application lapsed (AG-3)
 )
+
+// KindInvalidity is the register kind of a civil-invalidity application:
+// one may be in progress at a time per person, whatever the year.
+const KindInvalidity = "domanda_inv"
 
 // SubmitApplication registers an application in the protocol register —
 // its number from the register of the year of submission, in the same
@@ -42,11 +49,17 @@ const (
 // (RULE-9), whoever sends it.
 func (tx *Tx) SubmitApplication(ctx context.Context, a Application, subject, payload string) (Application, error) {
 	var exists string
-	err := tx.queryRow(ctx, `SELECT number FROM applications WHERE kind = ? AND applicant_cf = ? AND year = ? AND state <> ?`,
-		a.Kind, a.Applicant, a.Year, AppAnnulled).Scan(&exists)
+	var err error
+	if a.Kind == KindInvalidity {
+		err = tx.queryRow(ctx, `SELECT number FROM applications WHERE kind = ? AND applicant_cf = ? AND state IN (?, ?)`,
+			a.Kind, a.Applicant, AppSubmitted, AppVisited).Scan(&exists)
+	} else {
+		err = tx.queryRow(ctx, `SELECT number FROM applications WHERE kind = ? AND applicant_cf = ? AND year = ? AND state <> ?`,
+			a.Kind, a.Applicant, a.Year, AppAnnulled).Scan(&exists)
+	}
 	switch {
 	case err == nil:
-		return a, oneAYear(a.Year, exists)
+		return a, a.oneAtATime(exists)
 	case !errors.Is(err, sql.ErrNoRows):
 		return a, tx.db.storeErr("find application", err)
 	}
@@ -60,15 +73,38 @@ func (tx *Tx) SubmitApplication(ctx context.Context, a Application, subject, pay
 		return a, err
 	}
 	a.RegistrationID, a.Number, a.SubmittedAt, a.State = r.ID, r.Number.String(), r.RegisteredAt.UTC(), AppSubmitted
+	if a.Kind == KindInvalidity {
+		// The Domus number: a second identifier of the case, from its own
+		// register (INV-6), "D" and AAAAnnnnnnn.
+		n, err := tx.NextNumber(ctx, protocol.Domus)
+		if err != nil {
+			return a, err
+		}
+		a.Domus = "D" + n.String()
+	}
 	_, err = tx.exec(ctx, `INSERT INTO applications (registration_id, number, kind, applicant_cf, year, office, channel, operator,
-		intermediary, certificate, flagged, state, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		intermediary, certificate, flagged, state, submitted_at, domus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.RegistrationID, a.Number, a.Kind, a.Applicant, a.Year, a.Office, a.Channel, a.Operator, a.Intermediary, a.Certificate,
-		a.Flagged, a.State, a.SubmittedAt)
+		a.Flagged, a.State, a.SubmittedAt, a.Domus)
 	if tx.db.d.classify(err) == errUnique {
 		// A concurrent submission won the race after the check above.
-		return a, oneAYear(a.Year, "")
+		return a, a.oneAtATime("")
 	}
 	return a, tx.db.storeErr("index application", err)
+}
+
+// oneAtATime is the refusal of a second application: a spa-treatment one
+// in the same year (RULE-9), a civil-invalidity one while another is in
+// progress.
+func (a Application) oneAtATime(number string) error {
+	if a.Kind != KindInvalidity {
+		return oneAYear(a.Year, number)
+	}
+	msg := "È già in corso una domanda di invalidità civile: se ne potrà presentare un'altra quando sarà definita."
+	if number != "" {
+		msg = fmt.Sprintf("È già in corso la domanda di invalidità civile n. %s: se ne potrà presentare un'altra quando sarà definita.", number)
+	}
+	return apperr.New(apperr.Conflict, msg)
 }
 
 func oneAYear(year int, number string) error {
@@ -79,12 +115,12 @@ func oneAYear(year int, number string) error {
 	return apperr.New(apperr.Conflict, msg)
 }
 
-const appCols = `registration_id, number, kind, applicant_cf, year, office, channel, operator, intermediary, certificate, flagged, state, submitted_at`
+const appCols = `registration_id, number, kind, applicant_cf, year, office, channel, operator, intermediary, certificate, flagged, state, submitted_at, domus`
 
 func scanApplication(s rowScanner) (Application, error) {
 	var a Application
 	err := s.Scan(&a.RegistrationID, &a.Number, &a.Kind, &a.Applicant, &a.Year, &a.Office, &a.Channel, &a.Operator,
-		&a.Intermediary, &a.Certificate, &a.Flagged, &a.State, &a.SubmittedAt)
+		&a.Intermediary, &a.Certificate, &a.Flagged, &a.State, &a.SubmittedAt, &a.Domus)
 	a.SubmittedAt = a.SubmittedAt.UTC()
 	return a, err
 }

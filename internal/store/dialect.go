@@ -63,6 +63,15 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf is forUpdate for a query that joins tables: only the rows
+// of the table aliased alias are locked.
+func (d dialect) forUpdateOf(alias string) string {
+	if d.engine == Postgres {
+		return " FOR UPDATE OF " + alias
+	}
+	return ""
+}
+
 // caseLock is a statement with one placeholder (a case key) that makes
 // concurrent writers of one case wait for each other until their
 // transactions end; "" when the engine serialises writers anyway.
