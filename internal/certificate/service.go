@@ -701,3 +701,18 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// RecordOf reads what a sent certificate says, for the application that
+// links it (the civil-invalidity application needs the assessments the
+// doctor certified and the flags of the procedure: INV-4, AG-1).
+func RecordOf(ctx context.Context, db *store.DB, c store.SentCertificate) (Record, error) {
+	var r Record
+	reg, err := db.FindRegistrationByID(ctx, c.RegistrationID)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(reg.Payload), &r); err != nil {
+		return r, fmt.Errorf("certificate: record %s: %w", c.Number, err)
+	}
+	return r, nil
+}

@@ -39,6 +39,7 @@ const (
 	KindUser         Kind = "user"    // accounts, roles, PIN letters
 	KindMandate      Kind = "mandate" // a citizen's mandate to an intermediary (ID-5)
 	KindLetter       Kind = "letter"  // the outbox of letters to print and post
+	KindAgenda       Kind = "agenda"  // a health authority's visit slots (AG-1)
 )
 
 // Resource describes what is acted on, with the facts the policy needs.
@@ -151,7 +152,10 @@ func allowed(a Actor, act Action, r Resource) bool {
 	case RoleRegional:
 		return r.Kind == KindApplication && (act == Read || act == List || act == Update) && r.Region != "" && r.Region == a.Scope
 	case RoleASL:
-		return r.Kind == KindApplication && (act == Read || act == List || act == Update) && r.ASL != "" && r.ASL == a.Scope
+		// The ASL's staff keep their own agenda and record who came to
+		// their visits (AG-1, AG-3).
+		return (r.Kind == KindApplication && (act == Read || act == List || act == Update) ||
+			r.Kind == KindAgenda && (act == Read || act == List || act == Create || act == Update)) && r.ASL != "" && r.ASL == a.Scope
 	case RoleAdmin:
 		// Administrators manage accounts and the register, not people's
 		// health records.

@@ -80,7 +80,8 @@ var spec = map[identity.Role][]string{
 		"certificate:read:*", "certificate:list:*", "certificate:update:*",
 	},
 	identity.RoleRegional: {"person:read:own", "application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
-	identity.RoleASL:      {"person:read:own", "application:read:in-scope", "application:list:in-scope", "application:update:in-scope"},
+	identity.RoleASL: {"person:read:own", "application:read:in-scope", "application:list:in-scope", "application:update:in-scope",
+		"agenda:read:in-scope", "agenda:list:in-scope", "agenda:create:in-scope", "agenda:update:in-scope"},
 	identity.RoleAdmin: {
 		"user:read:*", "user:list:*", "user:create:*", "user:update:*", "user:act_for:*", "user:issue_pin:*", "user:enable_doc:*",
 		"registration:read:*", "registration:list:*", "registration:create:*",
@@ -102,7 +103,7 @@ func specAllows(role identity.Role, k identity.Kind, act identity.Action, rel re
 
 var (
 	kinds = []identity.Kind{identity.KindPerson, identity.KindAuditTrail, identity.KindRegistration,
-		identity.KindCertificate, identity.KindApplication, identity.KindUser, identity.KindMandate, identity.KindLetter}
+		identity.KindCertificate, identity.KindApplication, identity.KindUser, identity.KindMandate, identity.KindLetter, identity.KindAgenda}
 	actions = []identity.Action{identity.Read, identity.List, identity.Create, identity.Update,
 		identity.ActFor, identity.IssuePIN, identity.EnableDoc}
 	relations = []relation{own, others, inScope, mandated}
