@@ -345,21 +345,13 @@ type Filed struct {
 // Application returns an application to the applicant, whoever acts for
 // them, and the staff of its office; the read is audited.
 func (s *Service) Application(ctx context.Context, a identity.Actor, number string) (Filed, error) {
-	app, err := s.db.ApplicationByNumber(ctx, strings.TrimSpace(number))
-	if err != nil || app.Kind != Kind ||
-		identity.Can(a, identity.Read, identity.Resource{Kind: identity.KindApplication, Subject: app.Applicant, Office: app.Office}) != nil {
-		return Filed{}, apperr.New(apperr.NotFound, "Domanda non trovata.")
-	}
-	f := Filed{Application: app}
-	if f.Record, err = s.record(ctx, app); err != nil {
+	f, err := s.read(ctx, a, number)
+	if err != nil {
 		return f, err
 	}
-	if f.Visits, err = s.db.Visits(ctx, app.Number); err != nil {
-		return f, err
-	}
-	if f.History, err = s.db.CaseHistory(ctx, "application", app.Number); err != nil {
+	if f.History, err = s.db.CaseHistory(ctx, "application", f.Number); err != nil {
 		return f, err
 	}
 	return f, s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "application.read",
-		Subject: "person:" + app.Applicant, Detail: mustJSON(map[string]string{"domanda": app.Number})})
+		Subject: "person:" + f.Applicant, Detail: mustJSON(map[string]string{"domanda": f.Number})})
 }
