@@ -33,6 +33,7 @@ import (
 	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/importer"
 	"github.com/sportello/sportello/internal/ops"
@@ -368,9 +369,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	applications := cbt.NewService(db, today, cbt.Options{Offices: offices, Comuni: places, Signer: doctoken.NewSigner(docKeys[0]),
 		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName, PaperUntil: paperUntil})
+	if cfg.Demo {
+		if loaded, err := demo.LoadAgenda(ctx, db, today.Now()); err != nil {
+			return err
+		} else if loaded {
+			log.Info("demo visit agenda loaded", "asl", "ASL-RM1 ATS-MI ASL-TO")
+		}
+	}
+	invalidity := inv.NewService(db, today, inv.Options{Offices: offices, Comuni: places, Signer: doctoken.NewSigner(docKeys[0]),
+		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName})
 	pages, err := web.New(web.Options{DB: db, Clock: today, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
-		Applications: applications, Offices: offices,
+		Applications: applications, Invalidity: invalidity, Offices: offices,
 		Sender: account.LetterSender{Agency: agencyName, Office: "Sede provinciale di Roma", City: "Roma", BaseURL: publicURL(cfg)}})
 	if err != nil {
 		return err

@@ -841,6 +841,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 			// Not a certificate's document: perhaps an application's.
 			res, err = s.apps.Verify(r.Context(), vv.Token)
 		}
+		if apperr.Is(err, apperr.NotFound) && s.invs != nil {
+			res, err = s.invs.Verify(r.Context(), vv.Token)
+		}
 		switch {
 		case err == nil:
 			vv.Result = &res

@@ -19,6 +19,7 @@ import (
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/registry"
 	"github.com/sportello/sportello/internal/rules"
 	"github.com/sportello/sportello/internal/store"
@@ -499,6 +500,10 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"precheck.overall.":   {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
 		"cbt.screen.":         cbt.Screens,
 		"cbt.doc.":            cbt.Docs,
+		"inv.state.":          {store.AppSubmitted, store.AppVisited, store.AppRenounced, store.AppAnnulled},
+		"inv.part.":           inv.Parts,
+		"inv.relation.":       inv.Relations,
+		"inv.request.":        inv.Requests,
 		"cbt.rule.":           cbtRuleIDs,
 		"cbt.state.":          {store.AppSubmitted, store.AppAnnulled},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,

@@ -71,6 +71,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /medico/stampa/{doc}", s.certPrint)
 		s.cbtRoutes(mux)
 		s.officeQueueRoutes(mux)
+		s.invRoutes(mux)
 	}
 
 	if s.examples {

@@ -24,6 +24,7 @@ import (
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
@@ -57,6 +58,9 @@ type Options struct {
 	// Applications is the spa-treatment application; without it its pages
 	// answer "not found".
 	Applications *cbt.Service
+	// Invalidity is the civil-invalidity application and the ASL agenda;
+	// without it their pages answer "not found".
+	Invalidity *inv.Service
 	// Offices names the offices and health authorities on the pages; nil:
 	// the embedded table.
 	Offices *refdata.Offices
@@ -77,6 +81,7 @@ type Server struct {
 	sender   account.LetterSender
 	certs    *certificate.Service
 	apps     *cbt.Service
+	invs     *inv.Service
 	offices  *refdata.Offices
 }
 
@@ -96,7 +101,7 @@ func New(opts Options) (*Server, error) {
 		db: opts.DB, clock: opts.Clock, log: opts.Log, cat: opts.Catalogue, assets: assets,
 		tokens:   &formTokens{secret: opts.Secret, ttl: opts.FormTTL, secure: opts.Secure},
 		examples: opts.Examples, secure: opts.Secure, accounts: opts.Accounts, sender: opts.Sender,
-		certs: opts.Certificates, apps: opts.Applications, offices: opts.Offices,
+		certs: opts.Certificates, apps: opts.Applications, invs: opts.Invalidity, offices: opts.Offices,
 	}
 	if s.offices == nil {
 		s.offices = refdata.DefaultOffices()
@@ -275,6 +280,9 @@ func (s *Server) nav(v *View) []NavItem {
 			// The citizen's own application, or the one of the citizen an
 			// operator acts for.
 			items = append(items, NavItem{Label: v.T("nav.cbt.apply"), URL: "/cure-termali"})
+		}
+		if s.invs != nil && v.Actor.Subject() != "" {
+			items = append(items, NavItem{Label: v.T("nav.inv.apply"), URL: "/invalidita-civile"})
 		}
 		if s.apps != nil && (v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleMedicalCentre || v.Actor.Role == identity.RoleChiefBoard) {
 			items = append(items, NavItem{Label: v.T("nav.office.queue"), URL: "/ufficio/domande"})

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var invTokenRE = regexp.MustCompile(`data-form-id="inv:([a-z]+)">\s*<input type="hidden" name="_token" value="([^"]+)"`)
+
+// invForm2 opens a part and returns its page and a form with its token.
+func invPartForm(t *testing.T, s *session, part string) (string, url.Values) {
+	t.Helper()
+	code, page := s.get("/invalidita-civile/domanda/" + part)
+	m := invTokenRE.FindStringSubmatch(page)
+	if code != 200 || m == nil || m[1] != part {
+		t.Fatalf("GET part %s = %d without its form:\n%s", part, code, page)
+	}
+	return page, url.Values{"_token": {m[2]}}
+}
+
+// invPost posts a part and expects the next one (or, for the summary, the
+// receipt) and returns where it went.
+func invPost(t *testing.T, s *session, part string, f url.Values, next string) string {
+	t.Helper()
+	code, loc := s.postNoFollow("/invalidita-civile/domanda/"+part, f)
+	if code != 303 || !strings.HasPrefix(loc, next) {
+		_, page := s.post("/invalidita-civile/domanda/"+part, f)
+		t.Fatalf("POST %s = %d %q; want 303 to %s\n%s", part, code, loc, next, page)
+	}
+	return loc
+}
+
+// sendInvCertificate has the demo doctor send a civil-invalidity
+// certificate (invalidity and handicap) for Mario Rossi.
+func sendInvCertificate(t *testing.T, base string) string {
+	t.Helper()
+	doc := doctorSession(t, base)
+	f := invForm(certFormToken(t, doc, "certificato_invalidita"), "invia")
+	f["finalita"] = []string{"invalidita", "handicap"}
+	code, loc := doc.postNoFollow("/medico/certificati/nuovo", f)
+	if code != 303 || !strings.HasPrefix(loc, "/medico/certificati/") {
+		t.Fatalf("send certificate = %d %s", code, loc)
+	}
+	return path.Base(loc)
+}
+
+// REQ INV-1 INV-2 INV-3 INV-4 INV-6 INV-8 AG-1 AG-2 CERT-9 PROT-3 AUD-2:
+// a citizen fills the six parts of the civil-invalidity application with
+// the certificate the doctor sent; the summary lists what is missing and
+// refuses INVIA until everything is there; INVIA (posted twice) sends one
+// application, whose receipt page and PDF show the protocol and Domus
+// numbers, the assessments and a visit date from the demo agenda; the
+// citizen changes the date once and a second change is refused; a second
+// application is refused while this one is in progress; nobody else sees
+// it.
+func TestInvPages_Flow(t *testing.T) {
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env("SPORTELLO_LOGIN_PER_ADDRESS", "100"))
+	defer stop()
+	cert := sendInvCertificate(t, base)
+	s := loginHTTP(t, base, rossiCF, rossiPIN)
+
+	if code, menu := s.get("/invalidita-civile"); code != 200 || !strings.Contains(menu, `href="/invalidita-civile/domanda/anagrafica"`) {
+		t.Fatalf("menu = %d\n%s", code, menu)
+	}
+	page, f := invPartForm(t, s, "anagrafica")
+	if !strings.Contains(page, rossiCF) || !strings.Contains(page, "Passo 1 di 6") {
+		t.Error("part 1 lacks the registry data or the step")
+	}
+	// A guardian ticked but not given: every field named.
+	f.Set("con_tutore", "1")
+	if code, page := s.post("/invalidita-civile/domanda/anagrafica", f); code != 422 ||
+		!strings.Contains(page, `href="#tutore_cf"`) || !strings.Contains(page, `href="#tutore_qualita"`) {
+		t.Fatalf("guardian without data = %d", code)
+	}
+	_, f = invPartForm(t, s, "anagrafica")
+	invPost(t, s, "anagrafica", f, "/invalidita-civile/domanda/recapiti")
+
+	// The summary before anything else: INVIA is refused and lists it all.
+	_, f = invPartForm(t, s, "riepilogo")
+	f.Set("dichiarazione", "1")
+	code, page := s.post("/invalidita-civile/domanda/riepilogo", f)
+	if code != 422 || !strings.Contains(page, "<title>Errore: ") {
+		t.Fatalf("INVIA of an empty application = %d", code)
+	}
+	for _, want := range []string{`href="#email"`, `href="#richiesta"`, `href="#ufficio"`, `href="#asl"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused summary lacks %s", want)
+		}
+	}
+
+	_, f = invPartForm(t, s, "recapiti")
+	f.Set("domicilio", "residenza")
+	f.Set("email", "mario.rossi.esempio.it")
+	if code, page := s.post("/invalidita-civile/domanda/recapiti", f); code != 422 || !strings.Contains(page, "nome@esempio.it") {
+		t.Errorf("a bad e-mail = %d", code)
+	}
+	_, f = invPartForm(t, s, "recapiti")
+	f.Set("domicilio", "residenza")
+	f.Set("email", "mario.rossi@esempio.it")
+	invPost(t, s, "recapiti", f, "/invalidita-civile/domanda/richiesta")
+
+	_, f = invPartForm(t, s, "richiesta")
+	f.Set("richiesta", "primo")
+	f["accertamenti"] = []string{"invalidita", "handicap"}
+	invPost(t, s, "richiesta", f, "/invalidita-civile/domanda/documentazione")
+
+	page, f = invPartForm(t, s, "documentazione")
+	if !strings.Contains(page, `name="certificato"`) || strings.Contains(page, `name="verbale_data"`) {
+		t.Error("a first recognition asks for the report instead of the certificate")
+	}
+	f.Set("certificato", cert)
+	invPost(t, s, "documentazione", f, "/invalidita-civile/domanda/uffici")
+
+	_, f = invPartForm(t, s, "uffici")
+	f.Set("ufficio", "RM01")
+	f.Set("asl", "ASL-RM1")
+	invPost(t, s, "uffici", f, "/invalidita-civile/domanda/riepilogo")
+
+	// INVIA without the declaration: refused on it alone.
+	page, f = invPartForm(t, s, "riepilogo")
+	for _, want := range []string{"mario.rossi@esempio.it", cert, "Invalidità civile; Handicap", "Direzione provinciale di Roma", "ASL Roma 1"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+	if code, page := s.post("/invalidita-civile/domanda/riepilogo", f); code != 422 || !strings.Contains(page, `href="#dichiarazione"`) {
+		t.Fatalf("INVIA without the declaration = %d", code)
+	}
+	_, f = invPartForm(t, s, "riepilogo")
+	f.Set("dichiarazione", "1")
+	loc := invPost(t, s, "riepilogo", f, "/invalidita-civile/domande/")
+	// The same page posted again finds the application sent, not a second.
+	code2, loc2 := s.postNoFollow("/invalidita-civile/domanda/riepilogo", f)
+	if !regexp.MustCompile(`^/invalidita-civile/domande/\d{11}/ricevuta$`).MatchString(loc) || code2 != 303 || loc2 != path.Dir(loc) {
+		t.Fatalf("INVIA = %s, again = %d %s", loc, code2, loc2)
+	}
+	number := path.Base(path.Dir(loc))
+
+	// INV-6: the receipt as a page and as a PDF.
+	code, page = s.get(loc)
+	for _, want := range []string{"Domanda inviata", number, `id="domus">D`, "Invalidità civile; Handicap", "Direzione provinciale di Roma",
+		"Poliambulatorio di via Luzzatti 8", `href="/invalidita-civile/domande/` + number + `/ricevuta.pdf"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the receipt page (%d) lacks %q", code, want)
+		}
+	}
+	receipt := s.fetchText("/invalidita-civile/domande/" + number + "/ricevuta.pdf")
+	for _, want := range []string{number[:4] + " " + number[4:], "Numero Domus D", rossiCF, "Invalidità civile; Handicap", "Data e luogo della visita",
+		"Poliambulatorio di via Luzzatti 8", "Servizi online"} {
+		if !strings.Contains(receipt, want) {
+			t.Errorf("the receipt PDF lacks %q:\n%s", want, receipt)
+		}
+	}
+
+	// INV-8: the application's page with its state and history; AG-2: the
+	// date changes once.
+	code, page = s.get("/invalidita-civile/domande/" + number)
+	for _, want := range []string{`data-state="submitted"`, "Visita fissata", "Richiesta inviata e protocollata", `id="cambia"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the application's page (%d) lacks %q", code, want)
+		}
+	}
+	code, page = s.get("/invalidita-civile/domande/" + number + "/visita")
+	m := regexp.MustCompile(`data-form-id="inv:visita">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+	slots := regexp.MustCompile(`name="seduta" id="seduta(?:-\d+)?" value="(\d+)"`).FindAllStringSubmatch(page, -1)
+	if code != 200 || m == nil || len(slots) < 2 {
+		t.Fatalf("the change page = %d, %d dates\n%s", code, len(slots), page)
+	}
+	if code, page := s.post("/invalidita-civile/domande/"+number+"/visita", url.Values{"_token": {m[1]}, "seduta": {"999999"}}); code != 422 || !strings.Contains(page, "Scegliere una delle date proposte") {
+		t.Errorf("a date not offered = %d", code)
+	}
+	code, page = s.get("/invalidita-civile/domande/" + number + "/visita")
+	m = regexp.MustCompile(`data-form-id="inv:visita">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if code, loc := s.postNoFollow("/invalidita-civile/domande/"+number+"/visita", url.Values{"_token": {m[1]}, "seduta": {slots[1][1]}}); code != 303 {
+		t.Fatalf("change the date = %d %s", code, loc)
+	}
+	code, page = s.get("/invalidita-civile/domande/" + number)
+	if !strings.Contains(page, "Data della visita cambiata") || strings.Contains(page, `id="cambia"`) || !strings.Contains(page, "già stata cambiata una volta") {
+		t.Errorf("after the change the page (%d) still offers one, or lacks the event", code)
+	}
+	if code, page := s.get("/invalidita-civile/domande/" + number + "/visita"); code != 200 || strings.Contains(page, `name="seduta"`) {
+		t.Errorf("a second change is offered (%d)", code)
+	}
+
+	// One application in progress: the parts lead to it.
+	if code, loc := s.getNoFollow("/invalidita-civile/domanda/anagrafica"); code != 303 || loc != "/invalidita-civile/domande/"+number {
+		t.Errorf("a new application while one is in progress = %d %s", code, loc)
+	}
+	if _, list := s.get("/invalidita-civile/domande"); !strings.Contains(list, `href="/invalidita-civile/domande/`+number+`"`) {
+		t.Error("Le mie domande lacks it")
+	}
+	// AUD-2: nobody else sees it.
+	other := loginHTTP(t, base, verdiCF, verdiPIN)
+	for _, p := range []string{"", "/ricevuta", "/ricevuta.pdf", "/visita"} {
+		if code, page := other.get("/invalidita-civile/domande/" + number + p); code != 404 || strings.Contains(page, rossiCF) {
+			t.Errorf("another citizen GET %s = %d", p, code)
+		}
+	}
+}
