@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var invTokenRE = regexp.MustCompile(`data-form-id="inv:([a-z]+)">\s*<input type="hidden" name="_token" value="([^"]+)"`)
@@ -199,5 +200,137 @@ func TestInvPages_Flow(t *testing.T) {
 		if code, page := other.get("/invalidita-civile/domande/" + number + p); code != 404 || strings.Contains(page, rossiCF) {
 			t.Errorf("another citizen GET %s = %d", p, code)
 		}
+	}
+}
+
+// invApply sends Mario Rossi's civil-invalidity application through the
+// pages and returns its number.
+func invApply(t *testing.T, base string) string {
+	t.Helper()
+	cert := sendInvCertificate(t, base)
+	s := loginHTTP(t, base, rossiCF, rossiPIN)
+	parts := []struct {
+		part string
+		set  map[string][]string
+	}{
+		{"anagrafica", nil},
+		{"recapiti", map[string][]string{"domicilio": {"residenza"}, "telefono": {"06 1234567"}}},
+		{"richiesta", map[string][]string{"richiesta": {"primo"}, "accertamenti": {"invalidita"}}},
+		{"documentazione", map[string][]string{"certificato": {cert}}},
+		{"uffici", map[string][]string{"ufficio": {"RM01"}, "asl": {"ASL-RM1"}}},
+		{"riepilogo", map[string][]string{"dichiarazione": {"1"}}},
+	}
+	var loc string
+	for i, p := range parts {
+		_, f := invPartForm(t, s, p.part)
+		for k, v := range p.set {
+			f[k] = v
+		}
+		next := "/invalidita-civile/domande/"
+		if i+1 < len(parts) {
+			next = "/invalidita-civile/domanda/" + parts[i+1].part
+		}
+		loc = invPost(t, s, p.part, f, next)
+	}
+	return path.Base(path.Dir(loc))
+}
+
+var visitDayRE = regexp.MustCompile(`id="visita">(\d{2}/\d{2}/\d{4}) alle ore`)
+
+// aslRecord has the ASL's staff find the application in the session of
+// its visit and record the outcome.
+func aslRecord(t *testing.T, base, number, day, outcome string) {
+	t.Helper()
+	asl := loginHTTP(t, base, "PLLLCU78B27H501O", "C4897EST2YWVZ4X8")
+	_, agenda := asl.get("/asl/agenda?dal=" + url.QueryEscape(day))
+	for _, m := range regexp.MustCompile(`href="/asl/sedute/(\d+)"`).FindAllStringSubmatch(agenda, 4) {
+		_, page := asl.get("/asl/sedute/" + m[1])
+		if !strings.Contains(page, number) {
+			continue
+		}
+		tok := regexp.MustCompile(`action="/asl/sedute/\d+"[^>]*>\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+		if tok == nil {
+			t.Fatalf("no attendance form for %s:\n%s", number, page)
+		}
+		code, loc := asl.postNoFollow("/asl/sedute/"+m[1], url.Values{"_token": {tok[1]}, "domanda": {number}, "esito": {outcome}})
+		if code != 303 {
+			_, page := asl.post("/asl/sedute/"+m[1], url.Values{"_token": {tok[1]}, "domanda": {number}, "esito": {outcome}})
+			t.Fatalf("record %s = %d %s\n%s", outcome, code, loc, page)
+		}
+		return
+	}
+	t.Fatalf("no session of %s lists %s", day, number)
+}
+
+// REQ AG-1 AG-3 INV-8 ST-1: the ASL's staff see their agenda, add a
+// session (every fault named), and cannot record attendance before the
+// visit; after it, an absence brings a second summons, which the citizen
+// sees; a second absence ends the application as renounced, with the
+// notice in its history. Days pass by restarting the demo server on the
+// same database with a later SPORTELLO_FAKE_TODAY.
+func TestInvPages_Agenda(t *testing.T) {
+	t.Chdir(t.TempDir())
+	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format("2006-01-02") }
+	base, _, stop := startServe(t, env("SPORTELLO_LOGIN_PER_ADDRESS", "100"))
+	number := invApply(t, base)
+	citizen := loginHTTP(t, base, rossiCF, rossiPIN)
+	_, page := citizen.get("/invalidita-civile/domande/" + number)
+	first := visitDayRE.FindStringSubmatch(page)
+	if first == nil {
+		t.Fatalf("no visit date on the application's page:\n%s", page)
+	}
+	asl := loginHTTP(t, base, "PLLLCU78B27H501O", "C4897EST2YWVZ4X8")
+	code, agenda := asl.get("/asl/agenda")
+	if code != 200 || !strings.Contains(agenda, "ASL Roma 1") || !strings.Contains(agenda, `href="/asl/sedute/`) {
+		t.Fatalf("the ASL's agenda = %d", code)
+	}
+	tok := regexp.MustCompile(`data-form-id="asl:seduta">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(agenda)
+	code, page = asl.post("/asl/agenda", url.Values{"_token": {tok[1]}, "giorno": {"31/02/2020"}, "posti": {"0"}})
+	for _, want := range []string{`href="#giorno"`, `href="#luogo"`, `href="#commissione"`, `href="#posti"`} {
+		if code != 422 || !strings.Contains(page, want) {
+			t.Errorf("a bad session (%d) lacks %s", code, want)
+		}
+	}
+	tomorrow := time.Now().AddDate(0, 0, 1).Format("02/01/2006")
+	_, agenda = asl.get("/asl/agenda")
+	tok = regexp.MustCompile(`data-form-id="asl:seduta">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(agenda)
+	if code, _ := asl.postNoFollow("/asl/agenda", url.Values{"_token": {tok[1]}, "giorno": {tomorrow}, "ora": {"08:15"}, "luogo": {"Via Ariosto 3"},
+		"commissione": {"Commissione straordinaria"}, "posti": {"3"}}); code != 303 {
+		t.Fatalf("add a session = %d", code)
+	}
+	if _, agenda := asl.get("/asl/agenda"); !strings.Contains(agenda, tomorrow+" 08:15") || !strings.Contains(agenda, "Commissione straordinaria") {
+		t.Error("the new session is not in the agenda")
+	}
+	// Another ASL's staff do not see Rome's sessions; citizens have no agenda.
+	if code, _ := citizen.get("/asl/agenda"); code != 404 {
+		t.Errorf("a citizen GET /asl/agenda = %d", code)
+	}
+	stop()
+
+	// Sixty days later the first visit is past: absent, summoned again.
+	base, _, stop = startServe(t, env("SPORTELLO_LOGIN_PER_ADDRESS", "100", "SPORTELLO_FAKE_TODAY", day(60)))
+	aslRecord(t, base, number, first[1], "assente")
+	citizen = loginHTTP(t, base, rossiCF, rossiPIN)
+	_, page = citizen.get("/invalidita-civile/domande/" + number)
+	second := visitDayRE.FindStringSubmatch(page)
+	if second == nil || second[1] == first[1] || !strings.Contains(page, "Assente alla visita") || !strings.Contains(page, `data-state="submitted"`) {
+		t.Fatalf("after the first absence:\n%s", page)
+	}
+	stop()
+
+	// Later still: absent again, the application lapses.
+	base, _, stop = startServe(t, env("SPORTELLO_LOGIN_PER_ADDRESS", "100", "SPORTELLO_FAKE_TODAY", day(100)))
+	defer stop()
+	aslRecord(t, base, number, second[1], "assente")
+	citizen = loginHTTP(t, base, rossiCF, rossiPIN)
+	_, page = citizen.get("/invalidita-civile/domande/" + number)
+	for _, want := range []string{`data-state="renounced"`, "Domanda decaduta per assenza"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("after the second absence the page lacks %q", want)
+		}
+	}
+	// A new application can be started again.
+	if code, _ := citizen.get("/invalidita-civile/domanda/anagrafica"); code != 200 {
+		t.Errorf("a new application after the lapse = %d", code)
 	}
 }

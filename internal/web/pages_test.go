@@ -504,6 +504,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"inv.part.":           inv.Parts,
 		"inv.relation.":       inv.Relations,
 		"inv.request.":        inv.Requests,
+		"asl.state.":          {store.VisitBooked, store.VisitMoved, store.VisitPresent, store.VisitAbsent, store.VisitCancelled},
 		"cbt.rule.":           cbtRuleIDs,
 		"cbt.state.":          {store.AppSubmitted, store.AppAnnulled},
 		"channel.": {history.ChannelWeb, history.ChannelAPI, history.ChannelContactCentre, history.ChannelIntermediary,

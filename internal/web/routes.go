@@ -72,6 +72,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		s.cbtRoutes(mux)
 		s.officeQueueRoutes(mux)
 		s.invRoutes(mux)
+		s.aslRoutes(mux)
 	}
 
 	if s.examples {

@@ -284,6 +284,9 @@ func (s *Server) nav(v *View) []NavItem {
 		if s.invs != nil && v.Actor.Subject() != "" {
 			items = append(items, NavItem{Label: v.T("nav.inv.apply"), URL: "/invalidita-civile"})
 		}
+		if s.invs != nil && v.Actor.Role == identity.RoleASL {
+			items = append(items, NavItem{Label: v.T("asl.agenda.title"), URL: "/asl/agenda"})
+		}
 		if s.apps != nil && (v.Actor.Role == identity.RoleOffice || v.Actor.Role == identity.RoleMedicalCentre || v.Actor.Role == identity.RoleChiefBoard) {
 			items = append(items, NavItem{Label: v.T("nav.office.queue"), URL: "/ufficio/domande"})
 		}
