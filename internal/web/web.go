@@ -24,8 +24,8 @@ import (
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
-	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 )
