@@ -97,6 +97,8 @@ type officeApplicationView struct {
 	Record  cbt.Record
 	History []history.Event
 	Docs    []string
+	// Names of what the record holds by code.
+	PathologyName, CureName, ASLName string
 }
 
 func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +141,17 @@ func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.view(r, "office.application.title", ov)
 	v.Title = v.T("office.application.title", app.Number)
+	ov.ASLName = s.officeName(ov.Record.Draft.ASL)
+	for _, p := range cbtPathologies(v.Lang) {
+		if p.Code == ov.Record.Draft.Pathology {
+			ov.PathologyName = p.Name
+		}
+		for _, c := range p.Cures {
+			if c.Code == ov.Record.Draft.Cure {
+				ov.CureName = c.Name
+			}
+		}
+	}
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("office.queue.title"), URL: "/ufficio/domande"}}
 	s.render(w, r, http.StatusOK, "office-queue-detail", v)
 }

@@ -498,6 +498,7 @@ func TestCatalogue_Coverage(t *testing.T) {
 		"precheck.pathology.": precheckPathologies,
 		"precheck.result.":    {string(rules.Pass), string(rules.Fail), string(rules.Unknown), string(rules.Approval)},
 		"precheck.overall.":   {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
+		"office.overall.":     {rules.Entitled, rules.Excluded, rules.Exceptional, rules.Incomplete},
 		"cbt.screen.":         cbt.Screens,
 		"cbt.doc.":            cbt.Docs,
 		"inv.state.":          {store.AppSubmitted, store.AppVisited, store.AppRenounced, store.AppAnnulled},
