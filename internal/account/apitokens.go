@@ -21,7 +21,8 @@ import (
 // once; the database keeps its hash.
 
 // APIScopes are the scopes a token may grant.
-var APIScopes = []string{"registrations:read", "registrations:write", "certificates:read", "certificates:write"}
+var APIScopes = []string{"registrations:read", "registrations:write", "certificates:read", "certificates:write",
+	"applications:read", "applications:write"}
 
 // MaxAPITokenLife bounds a token's life.
 const MaxAPITokenLife = 365 * 24 * time.Hour

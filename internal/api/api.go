@@ -12,10 +12,12 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -37,17 +39,29 @@ type Options struct {
 	// Certificates is the certifying doctor's service; if nil, the
 	// doctor's and certificate operations are not mounted.
 	Certificates *certificate.Service
+	// Applications is the spa-treatment application service and Mandates
+	// the check of the intermediaries' mandates (account.Service): with
+	// both, the operations of intermediaries' software under
+	// /api/v1/cbt/applicants are mounted.
+	Applications *cbt.Service
+	Mandates     Mandates
+	// Offices names the offices and health authorities in answers; the
+	// embedded table if nil.
+	Offices *refdata.Offices
 }
 
 // API is the JSON API. Build it with New and mount it with Routes.
 type API struct {
-	db      *store.DB
-	clock   clock.Clock
-	log     *slog.Logger
-	version string
-	auth    Authenticator
-	cat     *i18n.Catalogue
-	certs   *certificate.Service
+	db       *store.DB
+	clock    clock.Clock
+	log      *slog.Logger
+	version  string
+	auth     Authenticator
+	cat      *i18n.Catalogue
+	certs    *certificate.Service
+	apps     *cbt.Service
+	mandates Mandates
+	offices  *refdata.Offices
 
 	huma    huma.API
 	routes  []route        // in registration order
@@ -67,7 +81,8 @@ const OpenAPIPath = "/api/openapi.json"
 // New builds the API and its OpenAPI document.
 func New(opts Options) *API {
 	a := &API{db: opts.DB, clock: opts.Clock, log: opts.Logger, version: opts.Version, auth: opts.Auth,
-		cat: opts.Catalogue, certs: opts.Certificates, inner: http.NewServeMux()}
+		cat: opts.Catalogue, certs: opts.Certificates, apps: opts.Applications, mandates: opts.Mandates, offices: opts.Offices,
+		inner: http.NewServeMux()}
 	if a.clock == nil {
 		a.clock = clock.System{}
 	}
@@ -86,6 +101,9 @@ func New(opts Options) *API {
 	}
 	if a.version == "" {
 		a.version = "dev"
+	}
+	if a.offices == nil {
+		a.offices = refdata.DefaultOffices()
 	}
 
 	config := huma.DefaultConfig("Sportello API", a.version)

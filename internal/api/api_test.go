@@ -14,12 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sportello/sportello/internal/account"
 	"github.com/sportello/sportello/internal/api"
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
 )
@@ -30,8 +33,11 @@ const (
 	tokenOffice = "office-token-0123456789abcdefghijklmnop"
 	tokenAdmin  = "admin-token-0123456789abcdefghijklmnopq"
 	tokenDoctor = "doctor-token-0123456789abcdefghijklmno"
-	tokenPanic  = "panic-token-0123456789abcdefghijklmnopq"
-	tokenBroken = "broken-token-0123456789abcdefghijklmnop"
+	// tokenSoftwareIntermediary names a patronato's software, not an
+	// operator: it cannot act for anybody.
+	tokenSoftwareIntermediary = "software-intermediary-token-0123456789"
+	tokenPanic                = "panic-token-0123456789abcdefghijklmnopq"
+	tokenBroken               = "broken-token-0123456789abcdefghijklmnop"
 )
 
 const tokensFile = `
@@ -39,6 +45,7 @@ const tokensFile = `
 ` + tokenOffice + `  office  office:7
 ` + tokenAdmin + `	admin	admin:1
 ` + tokenDoctor + ` doctor doctor:42
+` + tokenSoftwareIntermediary + ` intermediary intermediary:PAT-RM-001
 `
 
 // secret is in the errors the broken authenticator returns and the panics
@@ -104,6 +111,10 @@ type env struct {
 	srv   *httptest.Server
 	logs  *syncBuffer
 	certs *certificate.Service
+	// The spa-treatment application service and the accounts, which
+	// check the intermediaries' mandates.
+	apps     *cbt.Service
+	accounts *account.Service
 }
 
 // now is the test clock's time: 10 March 2026, 09:30 in Rome (CET, +01:00).
@@ -128,14 +139,18 @@ func newEnv(t *testing.T, tg storetest.Target) *env {
 	signer := doctoken.NewSigner(key)
 	certs := certificate.NewService(db, clk, certificate.Options{Signer: signer, Verifier: doctoken.NewVerifier(signer.Public()),
 		BaseURL: "https://sportello.example.it"})
+	apps := cbt.NewService(db, clk, cbt.Options{Signer: signer, Verifier: doctoken.NewVerifier(signer.Public()),
+		BaseURL: "https://sportello.example.it", Agency: "Istituto previdenziale"})
+	accounts := account.New(db, clk, nil, account.Options{Hasher: identity.Hasher{Pepper: []byte("test-pepper"), MemoryKiB: 64, Time: 1}})
 	logs := &syncBuffer{}
 	a := api.New(api.Options{DB: db, Clock: clk, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Version: "1.2.3", Auth: testAuth{st: st, people: people}, Catalogue: cat, Certificates: certs})
+		Version: "1.2.3", Auth: testAuth{st: st, people: allPeople()}, Catalogue: cat, Certificates: certs,
+		Applications: apps, Mandates: accounts})
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	a.Routes(mux)
 	srv := httptest.NewServer(httpx.Chain(mux, httpx.RequestID))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs, certs: certs}
+	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs, certs: certs, apps: apps, accounts: accounts}
 }
 
 // request describes one call; zero fields are left out.

@@ -71,6 +71,9 @@ const (
 	RoleOffice = "office" // an agency office's software
 	RoleAdmin  = "admin"
 	RoleDoctor = "doctor" // a certifying doctor's practice-management software
+	// RoleIntermediary is a patronato's or intermediary's software, with an
+	// operator's personal token.
+	RoleIntermediary = "intermediary"
 )
 
 // Authenticator turns a bearer token into a principal. It returns an error

@@ -98,7 +98,8 @@ func TestRoutesMatchDocument(t *testing.T) {
 		// And each route really answers: not the catch-all's 404 or 405.
 		for _, r := range registered {
 			method, path, _ := strings.Cut(r, " ")
-			path = strings.NewReplacer("{id}", "1", "{number}", "20260000001", "{doc}", "ricevuta").Replace(path)
+			path = strings.NewReplacer("{id}", "1", "{number}", "20260000001", "{doc}", "ricevuta",
+				"{codice_fiscale}", "RSSMRA56L12H501D").Replace(path)
 			res := e.do(request{method: method, path: path})
 			if res.status == http.StatusNotFound || res.status == http.StatusMethodNotAllowed {
 				t.Errorf("%s answered %d: %s", r, res.status, res.body)

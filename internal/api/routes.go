@@ -58,6 +58,9 @@ func (a *API) register() {
 	if a.certs != nil {
 		a.registerCertificates()
 	}
+	if a.apps != nil && a.mandates != nil {
+		a.registerApplications()
+	}
 }
 
 // registerCertificates lists the certifying doctor's operations (CERT-1…
@@ -261,4 +264,109 @@ func (a *API) registerCertificates() {
 			"200": {Description: "The PDF.", Content: map[string]*huma.MediaType{"application/pdf": {}}},
 		},
 	}, RoleDoctor), a.getDocument)
+}
+
+// registerApplications lists the operations of intermediaries' software on
+// the spa-treatment application (CBT-2…CBT-15, CH-1, ID-5). They share the
+// tag "applications", hence the scopes applications:read (GET) and
+// applications:write, and need the personal token of an intermediary's
+// operator; the citizen is in the path and must hold a live mandate with
+// the operator's organisation, checked on every request.
+func (a *API) registerApplications() {
+	const tag = "applications"
+	const mandate = " The applicant must have given the operator's organisation a mandate for spa treatments (cbt or all), in force today; otherwise 404, exactly as for a codice fiscale nobody has."
+	base := applicantsPath + "/{codice_fiscale}"
+	contentBody := int64(16 << 10)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-cbt-applicant",
+		Method:      http.MethodGet,
+		Path:        base,
+		Summary:     "Read the applicant's context",
+		Description: "What the application's screens show from the registries: the personal data, read-only (CBT-2); the offices and ASLs to choose from, for the draft's domicile or else the residence (CBT-4, CBT-7); the previous grants (CBT-5); the current activity and qualification (CBT-8); whether applications are accepted today (CBT-14) and the application already filed this year, if any. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getCBTApplicant)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-cbt-draft",
+		Method:      http.MethodGet,
+		Path:        base + "/draft",
+		Summary:     "Read the draft",
+		Description: "The applicant's draft of this year, with what is still to fix screen by screen (CBT-11). The same draft serves the citizen on the web, the contact centre and the intermediary. 404 if there is none." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getCBTDraft)
+
+	// A PUT that creates the draft answers 201; huma documents only the
+	// default status, 200.
+	draft := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[CBTDraft](), true, "")
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "put-cbt-draft",
+		Method:       http.MethodPut,
+		Path:         base + "/draft",
+		Summary:      "Save the draft",
+		Description:  "Creates (201) or replaces (200) the applicant's draft of this year. It is saved even when incomplete or wrong (CBT-11): the answer lists, screen by screen, what is still to fix. Only overlong text or an unknown patologia is refused (422). 409 once this year's application is filed, or outside the window 1 January - 31 October (CBT-14). A PUT is idempotent by itself and takes no Idempotency-Key." + mandate,
+		Tags:         []string{tag},
+		MaxBodyBytes: contentBody,
+		Errors:       []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{
+			"201": {Description: "The draft was created.", Content: map[string]*huma.MediaType{"application/json": {Schema: draft}}},
+		},
+	}, RoleIntermediary), a.putCBTDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-cbt-requirements",
+		Method:      http.MethodGet,
+		Path:        base + "/requirements",
+		Summary:     "Check the requirements",
+		Description: "The requirements' check of screen 7 (CBT-8): every entitlement rule's outcome with its reason, on the applicant's registry records and the draft's pathology, with the current activity and qualification. Missing requirements do not stop the application: they are flagged to the office (CBT-10). The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getCBTRequirements)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "submit-cbt-application",
+		Method:        http.MethodPost,
+		Path:          base + "/applications",
+		Summary:       "Confirm the application (CONFERMA)",
+		Description:   "CONFERMA (CBT-12): the draft as last saved, or the application in the body, is checked in full, the medical certificate is linked (the applicant's spa-treatment certificate, sent and not used: CBT-15), and the application is registered with its protocol number and handed to the competent office (CBT-13), even with requirements missing, which flag it (CBT-10). The channel recorded is intermediary, with the operator and the intermediary's code, printed on the receipt (CH-1, ID-5). A refusal (422) names every wrong member. One application a year (RULE-9): another is 409. Requires an Idempotency-Key: a retry with the same key and body returns the first response with Idempotent-Replayed: true, and never registers a second application." + mandate,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  contentBody,
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.submitCBT)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "list-cbt-applications",
+		Method:      http.MethodGet,
+		Path:        base + "/applications",
+		Summary:     "List the applicant's applications",
+		Description: "The applicant's spa-treatment applications, newest first, whoever filed them (CBT-1), one page at a time. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.listCBTApplications)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-cbt-application",
+		Method:      http.MethodGet,
+		Path:        base + "/applications/{number}",
+		Summary:     "Read an application",
+		Description: "One of the applicant's applications as registered, which never changes (CBT-13): its content, the registry data and requirements' outcome recorded at CONFERMA, its state and history (ST-1). Another person's application is 404. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getCBTApplication)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-cbt-application-document",
+		Method:      http.MethodGet,
+		Path:        base + "/applications/{number}/documents/{doc}",
+		Summary:     "Download an application's document",
+		Description: "A PDF of one of the applicant's applications (CBT-12, DOC-1): the receipt (ricevuta) with the protocol number, the channel and the intermediary's code, or the pre-filled application (domanda). Each carries a QR code that anyone can check at /verifica. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The PDF.", Content: map[string]*huma.MediaType{"application/pdf": {}}},
+		},
+	}, RoleIntermediary), a.getCBTDocument)
 }
