@@ -162,6 +162,11 @@ func (s *Service) RecordVisit(ctx context.Context, a identity.Actor, number stri
 			state = store.VisitPresent
 		}
 		v, err := tx.CloseVisit(ctx, app.Number, state, a.ID())
+		if apperr.Is(err, apperr.NotFound) || (err == nil && v.ID != waiting.ID) {
+			// Recorded meanwhile (a double click): the booking read above
+			// is closed, and the one waiting now may be the second summons.
+			return errRecorded
+		}
 		if err != nil {
 			return err
 		}
@@ -205,6 +210,11 @@ func (s *Service) RecordVisit(ctx context.Context, a identity.Actor, number stri
 	})
 	return app, err
 }
+
+var (
+	errRecorded = apperr.New(apperr.Conflict, "La presenza o l'assenza a questa visita è già stata registrata: ricaricare la pagina.")
+	errChanged  = apperr.New(apperr.Conflict, "La data della visita è appena stata cambiata: ricaricare la pagina.")
+)
 
 // record reads an application's record.
 func (s *Service) record(ctx context.Context, app store.Application) (Record, error) {
@@ -305,6 +315,11 @@ func (s *Service) ChangeDate(ctx context.Context, a identity.Actor, number strin
 	var out store.Visit
 	err = s.inTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.CloseVisit(ctx, ch.Visit.Application, store.VisitMoved, a.ID())
+		if apperr.Is(err, apperr.NotFound) || (err == nil && old.ID != ch.Visit.ID) {
+			// Changed meanwhile (two requests at once): the date may be
+			// changed only once.
+			return errChanged
+		}
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/certificate"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/codicefiscale"
 	"github.com/sportello/sportello/internal/plain"
 	"github.com/sportello/sportello/internal/store"
@@ -201,7 +202,8 @@ func (d *Draft) Check(part string, f Facts) error {
 			}
 			if err := codicefiscale.Validate(g.FiscalCode); err != nil {
 				e["tutore_cf"] = strings.Replace(message(err), "Codice fiscale non valido", "Il codice fiscale del tutore non è valido", 1)
-			} else if g.FiscalCode == f.Applicant {
+			} else if codicefiscale.Same(g.FiscalCode, f.Applicant) {
+				// Same: an omocodia variant is the applicant's own code.
 				e["tutore_cf"] = "Il tutore è una persona diversa dal richiedente."
 			}
 			if g.GivenName == "" || len(g.GivenName) > 80 {
@@ -275,7 +277,9 @@ func (d *Draft) Check(part string, f Facts) error {
 			if r == nil {
 				r = &Report{}
 			}
-			day, err := time.Parse("2006-01-02", r.Date)
+			// The date is a day in Rome, as today is (a UTC midnight would
+			// be "tomorrow" in the first hour of the day in Rome).
+			day, err := time.ParseInLocation("2006-01-02", r.Date, clock.Rome)
 			switch {
 			case err != nil:
 				e["verbale_data"] = "Indicare la data del verbale nel formato gg/mm/aaaa."
