@@ -51,11 +51,11 @@ func (s *Service) AddSlot(ctx context.Context, a identity.Actor, n NewSlot) (sto
 	case at.After(s.clock.Now().AddDate(2, 0, 0)):
 		e["giorno"] = "Le sedute si programmano al massimo due anni avanti."
 	}
-	if n.Place == "" || len(n.Place) > 160 {
-		e["luogo"] = "Indicare il luogo della visita (al massimo 160 caratteri)."
+	if n.Place == "" || len(n.Place) > 120 {
+		e["luogo"] = "Indicare il luogo della visita (al massimo 120 caratteri)."
 	}
 	if n.Home {
-		n.Place = "Visite domiciliari – " + n.Place
+		n.Place = "Visite domiciliari – " + n.Place // still within the 160 the agenda shows
 	}
 	if n.Commission == "" || len(n.Commission) > 120 {
 		e["commissione"] = "Indicare la commissione medica (al massimo 120 caratteri)."

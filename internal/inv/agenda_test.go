@@ -82,7 +82,7 @@ func TestAddSlot(t *testing.T) {
 			{"yesterday", func(n *inv.NewSlot) { n.Day = day(-1) }, map[string]string{"giorno": "nel futuro"}},
 			{"beyond two years", func(n *inv.NewSlot) { n.Day, n.Time = "2028-03-02", "10:01" }, map[string]string{"giorno": "due anni"}},
 			{"no place", func(n *inv.NewSlot) { n.Place = " " }, map[string]string{"luogo": "luogo della visita"}},
-			{"place too long", func(n *inv.NewSlot) { n.Place = strings.Repeat("x", 161) }, map[string]string{"luogo": "160"}},
+			{"place too long", func(n *inv.NewSlot) { n.Place = strings.Repeat("x", 121) }, map[string]string{"luogo": "120"}},
 			{"no commission", func(n *inv.NewSlot) { n.Commission = "" }, map[string]string{"commissione": "commissione medica"}},
 			{"commission too long", func(n *inv.NewSlot) { n.Commission = strings.Repeat("x", 121) }, map[string]string{"commissione": "120"}},
 			{"no places", func(n *inv.NewSlot) { n.Capacity = 0 }, map[string]string{"posti": "da 1 a 500"}},

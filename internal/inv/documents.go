@@ -154,7 +154,6 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 	return out
 }
 
-
 func dayIT(iso string) string {
 	if t, err := time.Parse("2006-01-02", iso); err == nil {
 		return t.Format("02/01/2006")

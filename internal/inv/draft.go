@@ -177,14 +177,15 @@ func (d *Draft) Normalize() {
 // proposed for the address.
 type Facts struct {
 	Applicant string
-	Age       int // in whole years, today
+	Age       int // in whole years, today; -1 when the registry has no birth date
 	Today     time.Time
 	Offices   []string
 	ASLs      []string
 }
 
-// Minor reports whether the applicant is under 18.
-func (f Facts) Minor() bool { return f.Age < 18 }
+// Minor reports whether the applicant is under 18; an unknown age (-1)
+// is not a minor's.
+func (f Facts) Minor() bool { return f.Age >= 0 && f.Age < 18 }
 
 // Check validates one part; every wrong field is named, in Italian.
 func (d *Draft) Check(part string, f Facts) error {
@@ -259,7 +260,7 @@ func (d *Draft) Check(part string, f Facts) error {
 		case e["accertamenti"] != "":
 		case d.Request == Disability && !slices.Equal(d.Assessments, []string{"disabilita"}):
 			e["accertamenti"] = "La domanda di disabilità sul verbale di invalidità civile (legge 68/1999) chiede solo l'accertamento della disabilità."
-		case slices.Contains(d.Assessments, "disabilita") && (f.Age < 15 || f.Age >= 67):
+		case slices.Contains(d.Assessments, "disabilita") && f.Age >= 0 && (f.Age < 15 || f.Age >= 67):
 			// INV-7: the targeted placement of L. 68/1999 is for people of
 			// working age.
 			e["accertamenti"] = "La disabilità ai fini del collocamento mirato (legge 68/1999) si accerta per le persone in età da lavoro, dai 15 ai 66 anni."

@@ -344,3 +344,20 @@ func TestAgeAt(t *testing.T) {
 		}
 	}
 }
+
+// REQ INV-7: a person whose birth date the registry lacks (age -1) is not
+// taken for a minor, and the age band of the disability is not applied.
+func TestDraft_UnknownAge(t *testing.T) {
+	f := inv.Facts{Applicant: "RSSMRA56L12H501D", Age: -1}
+	if f.Minor() {
+		t.Fatal("an unknown age is a minor's")
+	}
+	d := inv.Draft{Request: inv.Disability, Assessments: []string{"disabilita"}}
+	if err := d.Check("richiesta", f); err != nil {
+		t.Errorf("disability with an unknown age: %v", err)
+	}
+	d = inv.Draft{}
+	if err := d.Check("anagrafica", f); err != nil {
+		t.Errorf("no guardian with an unknown age: %v", err)
+	}
+}

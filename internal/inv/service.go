@@ -161,6 +161,9 @@ func (s *Service) applicantContext(ctx context.Context, cf string, domicile *Add
 	}
 	now := s.clock.Now().In(clock.Rome)
 	out := Applicant{Person: p, Age: AgeAt(p.BirthDate, now)}
+	if _, err := time.Parse("2006-01-02", p.BirthDate); err != nil {
+		out.Age = -1 // unknown: no check by age is made
+	}
 	province, name := p.Province, p.Municipality
 	if domicile != nil && domicile.Province != "" {
 		province, name = domicile.Province, domicile.Comune
@@ -362,13 +365,11 @@ func (s *Service) summon(ctx context.Context, tx *store.Tx, number string, summo
 	b := store.Booking{Application: number, Summons: summons, ASL: asl, Home: rec.HomeVisit, Actor: actor,
 		From: today.AddDate(0, 0, s.opt.Agenda.NoticeDays)}
 	if rec.FastTrack {
-		b.From, b.To = today.AddDate(0, 0, 1), today.AddDate(0, 0, s.opt.Agenda.FastTrackDays+1)
+		// The earliest date from tomorrow: the law's 15 days are a
+		// deadline, and the ASL is told when its agenda cannot meet it.
+		b.From = today.AddDate(0, 0, 1)
 	}
 	v, err := tx.BookEarliest(ctx, b)
-	if errors.Is(err, store.ErrNoFreeSlot) && rec.FastTrack {
-		b.To = time.Time{}
-		v, err = tx.BookEarliest(ctx, b)
-	}
 	kind, payload := "visit_booked", ""
 	switch {
 	case errors.Is(err, store.ErrNoFreeSlot):
@@ -376,8 +377,12 @@ func (s *Service) summon(ctx context.Context, tx *store.Tx, number string, summo
 	case err != nil:
 		return nil, err
 	default:
-		payload = mustJSON(map[string]string{"seduta": fmt.Sprint(v.Slot.ID), "data": v.Slot.StartsAt.Format(time.RFC3339),
-			"luogo": v.Slot.Place, "convocazione": fmt.Sprint(summons)})
+		p := map[string]string{"seduta": fmt.Sprint(v.Slot.ID), "data": v.Slot.StartsAt.Format(time.RFC3339),
+			"luogo": v.Slot.Place, "convocazione": fmt.Sprint(summons)}
+		if rec.FastTrack && !v.Slot.StartsAt.Before(today.AddDate(0, 0, s.opt.Agenda.FastTrackDays+1)) {
+			p["oltre_termine"] = fmt.Sprintf("L'agenda non ha date entro %d giorni: la visita oncologica supera il termine della legge 80/2006.", s.opt.Agenda.FastTrackDays)
+		}
+		payload = mustJSON(p)
 	}
 	if _, err := tx.AppendEvent(ctx, history.Event{CaseKind: "application", CaseID: number, Kind: kind, Actor: actor,
 		Channel: history.ChannelSystem, Payload: payload}); err != nil {
