@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -332,5 +333,38 @@ func TestInvPages_Agenda(t *testing.T) {
 	// A new application can be started again.
 	if code, _ := citizen.get("/invalidita-civile/domanda/anagrafica"); code != 200 {
 		t.Errorf("a new application after the lapse = %d", code)
+	}
+}
+
+// REQ ID-5 CH-1 AUD-2: a mandate names its services: a patronato operator
+// acting under a spa-treatment mandate files spa-treatment applications
+// but is told, not shown a civil-invalidity form, that the mandate does
+// not cover civil invalidity.
+func TestInvPages_MandateService(t *testing.T) {
+	t.Chdir(t.TempDir())
+	base, _, stop := startServe(t, env("SPORTELLO_LOGIN_PER_ADDRESS", "100"))
+	defer stop()
+	op := loginHTTP(t, base, "TSTFNC77A70H501W", "U5D2Z7927V2U3DTH") // Francesca Testa, PAT-RM-001
+	_, page := op.get("/deleghe/nuova")
+	form := regexp.MustCompile(`data-form-id="delega">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if form == nil {
+		t.Fatal("no mandate form")
+	}
+	year := time.Now().Year()
+	if code, _ := op.post("/deleghe/nuova", url.Values{"_token": {form[1]}, "cf": {rossiCF}, "ambito": {"cbt"},
+		"inizio": {"01/01/" + strconv.Itoa(year)}, "fine": {"31/12/" + strconv.Itoa(year+1)}, "documento": {"Mandato n. 7"}}); code != 200 {
+		t.Fatalf("record the mandate: %d", code)
+	}
+	_, page = op.get("/per-conto-di")
+	tok := regexp.MustCompile(`action="/per-conto-di" [^>]*>\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
+	op.post("/per-conto-di", url.Values{"_token": {tok[1]}, "cf": {rossiCF}})
+	if code, page := op.get("/invalidita-civile"); code != 403 || !strings.Contains(page, "non comprende il servizio «Invalidità civile»") {
+		t.Errorf("civil invalidity under a spa-treatment mandate = %d", code)
+	}
+	if code, _ := op.get("/invalidita-civile/domanda/anagrafica"); code != 403 {
+		t.Errorf("a civil-invalidity part under a spa-treatment mandate = %d", code)
+	}
+	if code, _ := op.get("/cure-termali"); code != 200 {
+		t.Errorf("spa treatments under a spa-treatment mandate = %d", code)
 	}
 }

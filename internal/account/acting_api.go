@@ -83,3 +83,21 @@ func (s *Service) ActingFor(ctx context.Context, a identity.Actor, citizen, serv
 	out.ActingFor, out.Channel = cf, history.ChannelIntermediary
 	return out, nil
 }
+
+// Covers reports whether an intermediary operator acting for a citizen in
+// a web session may use a service ("cbt", "inv"): a mandate of the
+// citizen to the operator's organisation, live today, covers it or "all".
+// Anyone else is not limited by mandates and gets true.
+func (s *Service) Covers(ctx context.Context, a identity.Actor, service string) (bool, error) {
+	if a.Role != identity.RoleIntermediary || a.ActingFor == "" {
+		return true, nil
+	}
+	ms, err := s.db.FindMandates(ctx, a.ActingFor, a.Scope)
+	if err != nil {
+		return false, err
+	}
+	day := today(s.clock)
+	return slices.ContainsFunc(ms, func(m identity.Mandate) bool {
+		return m.LiveOn(day) && (m.Scope == "all" || m.Scope == service)
+	}), nil
+}

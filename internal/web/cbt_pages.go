@@ -96,7 +96,28 @@ func (s *Server) cbtApplicant(w http.ResponseWriter, r *http.Request) (identity.
 		s.notFound(w, r)
 		return a, "", false
 	}
-	return a, cf, true
+	return a, cf, s.mandateCovers(w, r, a, "cbt")
+}
+
+// mandateCovers answers the request itself, with the reason, when an
+// intermediary acts for a citizen whose mandate does not cover this
+// service (ID-5: a mandate names the services it is for).
+func (s *Server) mandateCovers(w http.ResponseWriter, r *http.Request, a identity.Actor, service string) bool {
+	if s.accounts == nil {
+		return true
+	}
+	ok, err := s.accounts.Covers(r.Context(), a, service)
+	if err != nil {
+		s.serverError(w, r, err)
+		return false
+	}
+	if !ok {
+		v := s.view(r, "mandate.service.title", nil)
+		v.Data = struct{ Service string }{v.T("mandate.scope." + service)}
+		v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}}
+		s.render(w, r, http.StatusForbidden, "mandate-service", v)
+	}
+	return ok
 }
 
 // cbtError answers an error of the application service that is not about

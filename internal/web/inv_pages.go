@@ -72,7 +72,7 @@ func (s *Server) invApplicant(w http.ResponseWriter, r *http.Request) (identity.
 		s.notFound(w, r)
 		return a, "", false
 	}
-	return a, cf, true
+	return a, cf, s.mandateCovers(w, r, a, "inv")
 }
 
 // invInProgress finds the person's application in progress, if any.
