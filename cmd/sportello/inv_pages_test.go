@@ -105,7 +105,11 @@ func TestInvPages_Flow(t *testing.T) {
 	f.Set("email", "mario.rossi@esempio.it")
 	invPost(t, s, "recapiti", f, "/invalidita-civile/domanda/richiesta")
 
-	_, f = invPartForm(t, s, "richiesta")
+	// INV-7: Mario Rossi (born 1956) is told what applies over 65.
+	page, f = invPartForm(t, s, "richiesta")
+	if !strings.Contains(page, `id="eta"`) || !strings.Contains(page, "più di 65 anni") {
+		t.Error("the request part says nothing of what applies over 65")
+	}
 	f.Set("richiesta", "primo")
 	f["accertamenti"] = []string{"invalidita", "handicap"}
 	invPost(t, s, "richiesta", f, "/invalidita-civile/domanda/documentazione")
