@@ -188,7 +188,7 @@ func (s *Service) RecordVisit(ctx context.Context, a identity.Actor, number stri
 			if err := ev("visit_absent", map[string]string{"convocazione": "1"}); err != nil {
 				return err
 			}
-			if _, err := s.summon(ctx, tx, app.Number, 2, v.Slot.ASL, rec, a.ID()); err != nil {
+			if _, err := s.summon(ctx, tx, app, 2, v.Slot.ASL, rec, a.ID()); err != nil {
 				return err
 			}
 		default:
@@ -197,6 +197,9 @@ func (s *Service) RecordVisit(ctx context.Context, a identity.Actor, number stri
 				return err
 			}
 			if err := ev("renounced", map[string]string{"avviso": "Assente anche alla seconda convocazione: la domanda è considerata rinunciata e non ha più efficacia. Per un nuovo accertamento occorre una nuova domanda con un nuovo certificato."}); err != nil {
+				return err
+			}
+			if err := s.notice(ctx, tx, app, rec, NoticeLapse, nil, 2); err != nil {
 				return err
 			}
 		}

@@ -128,7 +128,7 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 		visit.Lines = []pdf.Line{{Label: "Data e luogo della visita", Value: VisitLine(*v)}}
 		visit.Paragraphs = []string{"Porti alla visita un documento di identità e la documentazione sanitaria. " +
 			"Se ha un impedimento può cambiare la data una sola volta, nei servizi online o tramite il patronato, fino a " +
-			strconv.Itoa(s.opt.Agenda.ChangeUntilDays) + " giorni prima della visita. Se è assente sarà convocato di nuovo; " +
+			itoa(s.opt.Agenda.ChangeUntilDays) + " giorni prima della visita. Se è assente sarà convocato di nuovo; " +
 			"l'assenza anche alla seconda convocazione vale come rinuncia alla domanda."}
 	default:
 		visit.Paragraphs = []string{"L'agenda dell'azienda sanitaria non ha ancora una data disponibile: riceverà la convocazione " +
@@ -153,6 +153,8 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 	}
 	return out
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func dayIT(iso string) string {
 	if t, err := time.Parse("2006-01-02", iso); err == nil {
@@ -189,7 +191,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verification, error
 		return Verification{}, errBadToken
 	}
 	cl, err := s.opt.Verifier.Verify(strings.TrimSpace(token))
-	if err != nil || cl.Kind != tokenKind {
+	if err != nil || (cl.Kind != tokenKind && cl.Kind != noticeTokenKind) {
 		return Verification{}, errBadToken
 	}
 	app, err := s.db.ApplicationByNumber(ctx, cl.Number)
@@ -199,5 +201,9 @@ func (s *Service) Verify(ctx context.Context, token string) (Verification, error
 	if err != nil {
 		return Verification{}, err
 	}
-	return Verification{Document: "Ricevuta – " + Title, Number: app.Number, Issued: app.SubmittedAt, Annulled: app.State == store.AppAnnulled}, nil
+	doc := "Ricevuta – " + Title
+	if cl.Kind == noticeTokenKind {
+		doc = "Comunicazione sulla " + strings.ToLower(Title[:1]) + Title[1:]
+	}
+	return Verification{Document: doc, Number: app.Number, Issued: app.SubmittedAt, Annulled: app.State == store.AppAnnulled}, nil
 }

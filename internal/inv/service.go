@@ -338,7 +338,7 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Submitte
 			return err
 		}
 		out = Submitted{Application: sub}
-		v, err := s.summon(ctx, tx, sub.Number, 1, d.ASL, rec, a.ID())
+		v, err := s.summon(ctx, tx, sub, 1, d.ASL, rec, a.ID())
 		if err != nil {
 			return err
 		}
@@ -360,7 +360,8 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Submitte
 // progress (L. 80/2006), or the earliest after that if the agenda has
 // nothing sooner; otherwise from NoticeDays ahead. With no free date the
 // application waits, and the event says the ASL will send the summons.
-func (s *Service) summon(ctx context.Context, tx *store.Tx, number string, summons int, asl string, rec Record, actor string) (*store.Visit, error) {
+func (s *Service) summon(ctx context.Context, tx *store.Tx, app store.Application, summons int, asl string, rec Record, actor string) (*store.Visit, error) {
+	number := app.Number
 	today := startOfDay(s.clock.Now())
 	b := store.Booking{Application: number, Summons: summons, ASL: asl, Home: rec.HomeVisit, Actor: actor,
 		From: today.AddDate(0, 0, s.opt.Agenda.NoticeDays)}
@@ -391,7 +392,7 @@ func (s *Service) summon(ctx context.Context, tx *store.Tx, number string, summo
 	if kind == "visit_pending" {
 		return nil, nil
 	}
-	return &v, nil
+	return &v, s.notice(ctx, tx, app, rec, NoticeSummons, &v, summons)
 }
 
 // startOfDay is midnight in Rome of t's day.

@@ -109,3 +109,31 @@ func (a ApplicationDoc) layoutDoc() (CertificateDoc, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// ApplicationNotice renders a letter about an application (DOC-1, ST-2):
+// a visit summons, a new summons after an absence, the notice that the
+// application lapsed. Title names it (e.g. "Convocazione a visita
+// medica"); Summary holds the addressee and the application's numbers;
+// Sections the body. The footer reads "Title – Domanda n. NUMBER – Pagina
+// X di N".
+//
+// Invalid data returns an error wrapping ErrInvalid and writes nothing.
+func ApplicationNotice(w io.Writer, title string, a ApplicationDoc) error {
+	c, err := a.layoutDoc()
+	if err != nil {
+		return err
+	}
+	if !oneLine(title) {
+		return fmt.Errorf("%w: notice: the title is empty or has control characters", ErrInvalid)
+	}
+	l := newLayout(c, title, title+" – Domanda n. "+a.Number, "Domanda", "Numero di protocollo")
+	l.docTitle(title)
+	l.plain(fmt.Sprintf("%s – domanda n. %s presentata il %s", a.Title, a.Number, dateIT(a.SubmittedAt)), "B")
+	l.d.Ln(2)
+	l.rows(a.Summary)
+	l.sections(a.Sections)
+	if a.Note != "" {
+		l.note(a.Note)
+	}
+	return l.finish(w)
+}
