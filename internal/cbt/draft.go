@@ -25,12 +25,65 @@ const Kind = "domanda_cbt"
 // Screens are the steps, in order, by their path segment.
 var Screens = []string{"anagrafica", "domicilio", "contatti", "precedenti", "domanda", "sanitari", "requisiti", "riepilogo"}
 
-// Address is a domicile different from the residence (CBT-3).
+// Address is a domicile different from the residence (CBT-3; the
+// civil-invalidity application's temporary domicile, INV-2, too).
 type Address struct {
 	Street   string `json:"indirizzo"`
 	Postcode string `json:"cap"`
 	Comune   string `json:"comune"`
 	Province string `json:"provincia"`
+}
+
+// Normalized returns the address tidied, or nil when it is empty.
+func (a *Address) Normalized() *Address {
+	if a == nil {
+		return nil
+	}
+	n := Address{Street: plain.Field(a.Street), Postcode: plain.Field(a.Postcode), Comune: plain.Field(a.Comune),
+		Province: strings.ToUpper(plain.Field(a.Province))}
+	if n == (Address{}) {
+		return nil
+	}
+	return &n
+}
+
+// Check adds to f, by field, what is wrong with a domicile given; a nil
+// one (the residence) is right.
+func (a *Address) Check(f map[string]string) {
+	if a == nil {
+		return
+	}
+	if a.Street == "" || len(a.Street) > maxLength {
+		f["indirizzo"] = "Indicare via e numero civico del domicilio (al massimo 120 caratteri)."
+	}
+	if !capRE.MatchString(a.Postcode) {
+		f["cap"] = "Il CAP è di 5 cifre."
+	}
+	if a.Comune == "" || len(a.Comune) > 80 {
+		f["comune"] = "Indicare il comune del domicilio."
+	}
+	if !siglaRE.MatchString(a.Province) {
+		f["provincia"] = "Indicare la sigla della provincia, per esempio RM."
+	}
+}
+
+// CheckPhone adds to f the fault of a phone number typed in field, named
+// what ("Il telefono"); an empty one is not checked.
+func CheckPhone(f map[string]string, field, what, v string) {
+	if v != "" && !phoneRE.MatchString(v) {
+		f[field] = what + " può contenere solo cifre, spazi e un + iniziale."
+	}
+}
+
+// CheckEmail adds to f the fault of an e-mail address typed in field; an
+// empty one is not checked.
+func CheckEmail(f map[string]string, field, v string) {
+	if v == "" {
+		return
+	}
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v || len(v) > 254 {
+		f[field] = "Scrivere l'indirizzo di posta elettronica per intero, per esempio nome@esempio.it."
+	}
 }
 
 // Draft is what the citizen (or whoever acts for them) has filled in.
@@ -69,13 +122,7 @@ var (
 
 // Normalize tidies every field, whatever the screen.
 func (d *Draft) Normalize() {
-	if d.Domicile != nil {
-		a := d.Domicile
-		a.Street, a.Postcode, a.Comune, a.Province = plain.Field(a.Street), plain.Field(a.Postcode), plain.Field(a.Comune), strings.ToUpper(plain.Field(a.Province))
-		if *a == (Address{}) {
-			d.Domicile = nil
-		}
-	}
+	d.Domicile = d.Domicile.Normalized()
 	d.Phone, d.Mobile, d.Email, d.Office = plain.Field(d.Phone), plain.Field(d.Mobile), strings.ToLower(plain.Field(d.Email)), strings.ToUpper(plain.Field(d.Office))
 	d.CorrectionNotes, d.Cure = plain.Field(d.CorrectionNotes), plain.Field(d.Cure)
 	d.Certificate, d.ASL = strings.ReplaceAll(plain.Field(d.Certificate), " ", ""), strings.ToUpper(plain.Field(d.ASL))
@@ -89,35 +136,14 @@ func (d *Draft) Check(screen string, proposed []string, thisYear int) error {
 	f := map[string]string{}
 	switch screen {
 	case "domicilio":
-		if a := d.Domicile; a != nil {
-			if a.Street == "" || len(a.Street) > maxLength {
-				f["indirizzo"] = "Indicare via e numero civico del domicilio (al massimo 120 caratteri)."
-			}
-			if !capRE.MatchString(a.Postcode) {
-				f["cap"] = "Il CAP è di 5 cifre."
-			}
-			if a.Comune == "" || len(a.Comune) > 80 {
-				f["comune"] = "Indicare il comune del domicilio."
-			}
-			if !siglaRE.MatchString(a.Province) {
-				f["provincia"] = "Indicare la sigla della provincia, per esempio RM."
-			}
-		}
+		d.Domicile.Check(f)
 	case "contatti":
 		if d.Phone == "" && d.Mobile == "" && d.Email == "" {
 			f["telefono"] = "Indicare almeno un recapito: telefono, cellulare o posta elettronica."
 		}
-		if d.Phone != "" && !phoneRE.MatchString(d.Phone) {
-			f["telefono"] = "Il telefono può contenere solo cifre, spazi e un + iniziale."
-		}
-		if d.Mobile != "" && !phoneRE.MatchString(d.Mobile) {
-			f["cellulare"] = "Il cellulare può contenere solo cifre, spazi e un + iniziale."
-		}
-		if d.Email != "" {
-			if a, err := mail.ParseAddress(d.Email); err != nil || a.Address != d.Email || len(d.Email) > 254 {
-				f["email"] = "Scrivere l'indirizzo di posta elettronica per intero, per esempio nome@esempio.it."
-			}
-		}
+		CheckPhone(f, "telefono", "Il telefono", d.Phone)
+		CheckPhone(f, "cellulare", "Il cellulare", d.Mobile)
+		CheckEmail(f, "email", d.Email)
 		if !officeRE.MatchString(d.Office) || !slices.Contains(proposed, d.Office) {
 			f["ufficio"] = "Scegliere l'ufficio competente tra quelli proposti."
 		}

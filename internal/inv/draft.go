@@ -16,13 +16,13 @@ package inv
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/cbt"
 	"github.com/sportello/sportello/internal/certificate"
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/codicefiscale"
@@ -75,13 +75,9 @@ type Guardian struct {
 	Relation   string `json:"qualita"`
 }
 
-// Address is a temporary domicile (INV-2).
-type Address struct {
-	Street   string `json:"indirizzo"`
-	Postcode string `json:"cap"`
-	Comune   string `json:"comune"`
-	Province string `json:"provincia"`
-}
+// Address is a temporary domicile (INV-2): the spa-treatment
+// application's domicile, with the same checks.
+type Address = cbt.Address
 
 // Report is the previous assessment report a revision or a disability
 // request rests on (INV-5).
@@ -118,9 +114,6 @@ type Draft struct {
 }
 
 var (
-	capRE    = regexp.MustCompile(`^[0-9]{5}$`)
-	siglaRE  = regexp.MustCompile(`^[A-Z]{2}$`)
-	phoneRE  = regexp.MustCompile(`^\+?[0-9][0-9 ]{5,19}$`)
 	officeRE = regexp.MustCompile(`^[A-Z0-9-]{2,20}$`)
 	reportRE = regexp.MustCompile(`^[A-Za-z0-9/ ._-]{1,40}$`)
 )
@@ -141,12 +134,7 @@ func (d *Draft) Normalize() {
 	if !d.HasGuardian {
 		d.Guardian = nil
 	}
-	if a := d.Domicile; a != nil {
-		a.Street, a.Postcode, a.Comune, a.Province = plain.Field(a.Street), plain.Field(a.Postcode), plain.Field(a.Comune), strings.ToUpper(plain.Field(a.Province))
-		if *a == (Address{}) {
-			d.Domicile = nil
-		}
-	}
+	d.Domicile = d.Domicile.Normalized()
 	d.Email, d.Phone = strings.ToLower(plain.Field(d.Email)), plain.Field(d.Phone)
 	d.Request = plain.Field(d.Request)
 	var as []string
@@ -218,28 +206,9 @@ func (d *Draft) Check(part string, f Facts) error {
 			}
 		}
 	case "recapiti":
-		if a := d.Domicile; a != nil {
-			if a.Street == "" || len(a.Street) > 120 {
-				e["indirizzo"] = "Indicare via e numero civico del domicilio (al massimo 120 caratteri)."
-			}
-			if !capRE.MatchString(a.Postcode) {
-				e["cap"] = "Il CAP è di 5 cifre."
-			}
-			if a.Comune == "" || len(a.Comune) > 80 {
-				e["comune"] = "Indicare il comune del domicilio."
-			}
-			if !siglaRE.MatchString(a.Province) {
-				e["provincia"] = "Indicare la sigla della provincia, per esempio RM."
-			}
-		}
-		if d.Email != "" {
-			if a, err := mail.ParseAddress(d.Email); err != nil || a.Address != d.Email || len(d.Email) > 254 {
-				e["email"] = "Scrivere l'indirizzo di posta elettronica per intero, per esempio nome@esempio.it."
-			}
-		}
-		if d.Phone != "" && !phoneRE.MatchString(d.Phone) {
-			e["telefono"] = "Il telefono può contenere solo cifre, spazi e un + iniziale."
-		}
+		d.Domicile.Check(e)
+		cbt.CheckEmail(e, "email", d.Email)
+		cbt.CheckPhone(e, "telefono", "Il telefono", d.Phone)
 		if d.Email == "" && d.Phone == "" {
 			e["email"] = "Indicare almeno un recapito, posta elettronica o telefono, per le comunicazioni sulla domanda."
 		}

@@ -229,6 +229,7 @@ type cbtProblem struct {
 // data, and what a screen needs besides.
 type cbtScreenView struct {
 	form
+	Base      string // the steps' path
 	Screen    string
 	Label     string
 	Step      int
@@ -258,7 +259,7 @@ type cbtScreenView struct {
 
 // newCBTScreenView prepares a screen showing the draft d.
 func newCBTScreenView(screen string, d cbt.Draft) *cbtScreenView {
-	sv := &cbtScreenView{Screen: screen, D: d, OtherDomicile: d.Domicile != nil}
+	sv := &cbtScreenView{Base: "/cure-termali/domanda", Screen: screen, D: d, OtherDomicile: d.Domicile != nil}
 	if d.Domicile != nil {
 		sv.Domicile = *d.Domicile
 	}

@@ -123,6 +123,7 @@ func (s *Server) invMenu(w http.ResponseWriter, r *http.Request) {
 // invPartView is every part's data.
 type invPartView struct {
 	form
+	Base      string // the steps' path
 	Part      string
 	Label     string
 	Step      int
@@ -150,7 +151,7 @@ type invPartView struct {
 }
 
 func newInvPartView(part string, d inv.Draft) *invPartView {
-	pv := &invPartView{Part: part, D: d, OtherDomicile: d.Domicile != nil}
+	pv := &invPartView{Base: invBase + "/domanda", Part: part, D: d, OtherDomicile: d.Domicile != nil}
 	if d.Domicile != nil {
 		pv.Domicile = *d.Domicile
 	}
