@@ -377,7 +377,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	invalidity := inv.NewService(db, today, inv.Options{Offices: offices, Comuni: places, Signer: doctoken.NewSigner(docKeys[0]),
-		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName})
+		Verifier: doctoken.NewVerifier(publicKeys...), BaseURL: publicURL(cfg), Agency: agencyName,
+		Agenda: inv.Agenda{NoticeDays: cfg.VisitNotice, FastTrackDays: cfg.VisitFastTrack, ChangeUntilDays: cfg.VisitChangeUntil,
+			ChangeWithinDays: cfg.VisitChangeWithin}})
 	pages, err := web.New(web.Options{DB: db, Clock: today, Log: log, Catalogue: cat, Secret: secret,
 		Secure: cfg.HTTPS(), Examples: cfg.Demo, FormTTL: cfg.FormTimeout, Accounts: accounts, Certificates: certs,
 		Applications: applications, Invalidity: invalidity, Offices: offices,

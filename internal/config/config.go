@@ -52,6 +52,11 @@ type Config struct {
 	// PaperUntil is the last day of the transition period in which office
 	// staff register paper applications (CH-2); zero: no such period.
 	PaperUntil time.Time
+	// The visit agenda's limits (AG-1, AG-2), in days: the notice of a
+	// summons, the cancer fast track, how close to the visit its date may
+	// still be changed, and how far after the proposed date a new one may
+	// be.
+	VisitNotice, VisitFastTrack, VisitChangeUntil, VisitChangeWithin int
 }
 
 // HTTPS reports whether users reach the service over HTTPS.
@@ -100,6 +105,10 @@ var settings = []setting{
 	{"login-per-address", "SPORTELLO_LOGIN_PER_ADDRESS", "10", "login attempts a minute from one client address (raise it for offices behind one NAT address)", false},
 	{"drain-delay", "SPORTELLO_DRAIN_DELAY", "0s", "on shutdown, how long /readyz fails before the listener closes (let load balancers notice)", false},
 	{"fake-today", "SPORTELLO_FAKE_TODAY", "", "demo only: pretend today is this date (YYYY-MM-DD), for trying the application window", false},
+	{"visit-notice-days", "SPORTELLO_VISIT_NOTICE_DAYS", "10", "civil invalidity: a summons is booked at least this many days ahead", false},
+	{"visit-fast-track-days", "SPORTELLO_VISIT_FAST_TRACK_DAYS", "15", "civil invalidity: with cancer in progress the visit is due within this many days (L. 80/2006)", false},
+	{"visit-change-until-days", "SPORTELLO_VISIT_CHANGE_UNTIL_DAYS", "2", "civil invalidity: the visit's date may be changed up to this many days before it", false},
+	{"visit-change-within-days", "SPORTELLO_VISIT_CHANGE_WITHIN_DAYS", "60", "civil invalidity: a new visit date is at most this many days after the proposed one", false},
 	{"paper-until", "SPORTELLO_PAPER_UNTIL", "", "last day (YYYY-MM-DD) of the transition period in which office staff register paper applications (default: none; on demo installations 31 October of this year)", false},
 }
 
@@ -167,6 +176,16 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, []
 	}
 	if c.LoginFailures, err = strconv.Atoi(*vals["login-failures"]); err != nil || c.LoginFailures < 1 || c.LoginFailures > 100 {
 		problems = append(problems, "--login-failures: want a number between 1 and 100")
+	}
+	for _, d := range []struct {
+		name     string
+		p        *int
+		min, max int
+	}{{"visit-notice-days", &c.VisitNotice, 1, 90}, {"visit-fast-track-days", &c.VisitFastTrack, 1, 90},
+		{"visit-change-until-days", &c.VisitChangeUntil, 1, 30}, {"visit-change-within-days", &c.VisitChangeWithin, 1, 365}} {
+		if *d.p, err = strconv.Atoi(*vals[d.name]); err != nil || *d.p < d.min || *d.p > d.max {
+			problems = append(problems, fmt.Sprintf("--%s: want a number of days between %d and %d", d.name, d.min, d.max))
+		}
 	}
 	if c.LoginPerAddress, err = strconv.Atoi(*vals["login-per-address"]); err != nil || c.LoginPerAddress < 1 || c.LoginPerAddress > 10000 {
 		problems = append(problems, "--login-per-address: want a number between 1 and 10000")

@@ -95,6 +95,27 @@ func TestParse_PaperUntil(t *testing.T) {
 	}
 }
 
+// REQ AG-2 AG-1: the agenda's limits are configuration, with the
+// defaults the documentation gives; out-of-range values stop the program.
+func TestParse_VisitLimits(t *testing.T) {
+	noenv := func(string) string { return "" }
+	c, _, err := config.Parse(nil, noenv, io.Discard)
+	if err != nil || c.VisitNotice != 10 || c.VisitFastTrack != 15 || c.VisitChangeUntil != 2 || c.VisitChangeWithin != 60 {
+		t.Fatalf("defaults = %d %d %d %d, %v", c.VisitNotice, c.VisitFastTrack, c.VisitChangeUntil, c.VisitChangeWithin, err)
+	}
+	c, _, err = config.Parse([]string{"--visit-change-until-days", "5"}, func(k string) string {
+		return map[string]string{"SPORTELLO_VISIT_CHANGE_WITHIN_DAYS": "30"}[k]
+	}, io.Discard)
+	if err != nil || c.VisitChangeUntil != 5 || c.VisitChangeWithin != 30 {
+		t.Fatalf("set = %d %d, %v", c.VisitChangeUntil, c.VisitChangeWithin, err)
+	}
+	for _, bad := range [][]string{{"--visit-notice-days", "0"}, {"--visit-fast-track-days", "x"}, {"--visit-change-within-days", "400"}} {
+		if _, _, err := config.Parse(bad, noenv, io.Discard); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("Parse(%v) = %v", bad, err)
+		}
+	}
+}
+
 func TestParse_AuditKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	good, short := filepath.Join(dir, "good"), filepath.Join(dir, "short")
