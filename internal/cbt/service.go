@@ -339,36 +339,62 @@ type Paper struct {
 // annulled and not used), the application registered with its protocol
 // number and handed to the competent office (CBT-13), all in one
 // transaction. Missing requirements do not block it: they flag it
-// (CBT-10). Callers make it idempotent (DB.Once with the form nonce or
-// the Idempotency-Key, and WithTx).
+// (CBT-10). It is Prepare then Register; callers that make it idempotent
+// (DB.Once with the form nonce or the Idempotency-Key) call the two
+// themselves, Register under WithTx, so the reads stay outside the write.
 func (s *Service) Confirm(ctx context.Context, a identity.Actor, d Draft) (Submitted, error) {
-	cf, err := s.may(a, identity.Create)
+	p, err := s.Prepare(ctx, a, d)
 	if err != nil {
 		return Submitted{}, err
 	}
-	if ok, msg := s.Open(); !ok {
-		return Submitted{}, apperr.New(apperr.Conflict, msg)
-	}
-	return s.submit(ctx, a, cf, d, nil)
+	return s.Register(ctx, p)
 }
 
-// submit checks a complete application and registers it for cf, sent by
-// a; paper is set for a paper application (CH-2).
-func (s *Service) submit(ctx context.Context, a identity.Actor, cf string, d Draft, paper *Paper) (Submitted, error) {
+// Prepared is an application checked and ready to register: what
+// CONFERMA read from the registries and decided, and nothing written yet.
+type Prepared struct {
+	actor   identity.Actor
+	cf      string
+	draft   Draft
+	app     store.Application
+	payload string
+	verdict rules.Verdict
+	paper   *Paper
+}
+
+// Prepare does CONFERMA's reads and checks: the window, every screen, the
+// office and the ASL of the address, the entitlement rules on the
+// registries. It writes nothing, so it runs outside the registering
+// transaction: on a click-day the single writer then holds its
+// transaction only for the writes (docs/BENCHMARKS.md).
+func (s *Service) Prepare(ctx context.Context, a identity.Actor, d Draft) (Prepared, error) {
+	cf, err := s.may(a, identity.Create)
+	if err != nil {
+		return Prepared{}, err
+	}
+	if ok, msg := s.Open(); !ok {
+		return Prepared{}, apperr.New(apperr.Conflict, msg)
+	}
+	return s.prepare(ctx, a, cf, d, nil)
+}
+
+// prepare checks a complete application of cf, sent by a; paper is set
+// for a paper application (CH-2).
+func (s *Service) prepare(ctx context.Context, a identity.Actor, cf string, d Draft, paper *Paper) (Prepared, error) {
 	d.Year = clock.YearInRome(s.clock.Now())
 	ap, err := s.applicantContext(ctx, cf, d.Domicile)
 	if err != nil {
-		return Submitted{}, err
+		return Prepared{}, err
 	}
 	if _, err := d.CheckAll(codes(ap.Offices), d.Year); err != nil {
-		return Submitted{}, err
+		return Prepared{}, err
 	}
 	var aslOK bool
 	for _, o := range ap.ASLs {
 		aslOK = aslOK || o.Code == d.ASL
 	}
 	if !aslOK {
-		return Submitted{}, &apperr.Error{Code: apperr.Invalid, Message: "Alcuni dati non sono corretti.",
+		return Prepared{}, &apperr.Error{Code: apperr.Invalid, Message: "Alcuni dati non sono corretti.",
 			Fields: map[string]string{"asl": "Scegliere l'azienda sanitaria tra quelle proposte per l'indirizzo."}}
 	}
 	v := s.verdict(ap, d)
@@ -401,11 +427,23 @@ func (s *Service) submit(ctx context.Context, a identity.Actor, cf string, d Dra
 	}
 	payload, err := json.Marshal(rec)
 	if err != nil {
-		return Submitted{}, err
+		return Prepared{}, err
 	}
+	return Prepared{actor: a, cf: cf, draft: d, app: app, payload: string(payload), verdict: v, paper: paper}, nil
+}
+
+// Register registers a prepared application (in the caller's transaction
+// under WithTx): the protocol number, the certificate's link, the event,
+// the audit entry, and the draft deleted. One a year per person is decided
+// here, by the database.
+func (s *Service) Register(ctx context.Context, p Prepared) (Submitted, error) {
+	if p.cf == "" {
+		return Submitted{}, errors.New("cbt: Register without Prepare")
+	}
+	a, cf, d, app, paper, v := p.actor, p.cf, p.draft, p.app, p.paper, p.verdict
 	var out Submitted
-	err = s.inTx(ctx, func(tx *store.Tx) error {
-		sub, err := tx.SubmitApplication(ctx, app, "Domanda di cure balneotermali", string(payload))
+	err := s.inTx(ctx, func(tx *store.Tx) error {
+		sub, err := tx.SubmitApplication(ctx, app, "Domanda di cure balneotermali", p.payload)
 		if err != nil {
 			return err
 		}
@@ -515,5 +553,9 @@ func (s *Service) RegisterPaper(ctx context.Context, a identity.Actor, cf, recei
 	if len(f) > 0 {
 		return Submitted{}, &apperr.Error{Code: apperr.Invalid, Message: "Alcuni dati non sono corretti.", Fields: f}
 	}
-	return s.submit(ctx, a, cf, d, &Paper{Received: day.Format("2006-01-02"), Office: a.Scope})
+	p, err := s.prepare(ctx, a, cf, d, &Paper{Received: day.Format("2006-01-02"), Office: a.Scope})
+	if err != nil {
+		return Submitted{}, err
+	}
+	return s.Register(ctx, p)
 }

@@ -679,10 +679,16 @@ func (s *Server) cbtConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderCBTScreen(w, r, status, a, sv, []FieldError{{"conferma", s.cat.T(lang, key)}})
 		return
 	}
-	out, err := s.db.Once(ctx, a.ID(), "form:"+nonce, "cbt-conferma", func(tx *store.Tx) (string, error) {
-		sub, err := s.apps.WithTx(tx).Confirm(ctx, a, d)
-		return sub.Number, err
-	})
+	// The reads and checks first, then the writes in the idempotent
+	// transaction.
+	prep, err := s.apps.Prepare(ctx, a, d)
+	var out store.Outcome
+	if err == nil {
+		out, err = s.db.Once(ctx, a.ID(), "form:"+nonce, "cbt-conferma", func(tx *store.Tx) (string, error) {
+			sub, err := s.apps.WithTx(tx).Register(ctx, prep)
+			return sub.Number, err
+		})
+	}
 	if err == nil {
 		http.Redirect(w, r, "/cure-termali/domande/"+out.Response+"/conferma", http.StatusSeeOther)
 		return
