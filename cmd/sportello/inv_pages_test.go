@@ -199,6 +199,23 @@ func TestInvPages_Flow(t *testing.T) {
 	if _, list := s.get("/invalidita-civile/domande"); !strings.Contains(list, `href="/invalidita-civile/domande/`+number+`"`) {
 		t.Error("Le mie domande lacks it")
 	}
+	// INV-8: the competent office sees it in its queue, with its state, and
+	// opens it read-only with the receipt; another office does not.
+	office := loginHTTP(t, base, "FRRPLA75C10H501C", "5NUTACK79ZNS9795")
+	if _, queue := office.get("/ufficio/domande?tipo=inv"); !strings.Contains(queue, `href="/ufficio/domande/`+number+`"`) || !strings.Contains(queue, "in attesa di visita") {
+		t.Error("the office's civil-invalidity queue lacks the application")
+	}
+	if code, page := office.get("/ufficio/domande/" + number); code != 200 || !strings.Contains(page, `id="visita"`) || !strings.Contains(page, "Data della visita cambiata") {
+		t.Errorf("the office's page of it = %d", code)
+	}
+	if text := office.fetchText("/ufficio/domande/" + number + "/ricevuta.pdf"); !strings.Contains(text, number[:4]+" "+number[4:]) {
+		t.Error("the office cannot print the receipt")
+	}
+	milan := loginHTTP(t, base, "CLMCHR82E59F205T", "VSZFNCUWP6JJJFGN")
+	if code, _ := milan.get("/ufficio/domande/" + number); code != 404 {
+		t.Errorf("another office GET the application = %d", code)
+	}
+
 	// AUD-2: nobody else sees it.
 	other := loginHTTP(t, base, verdiCF, verdiPIN)
 	for _, p := range []string{"", "/ricevuta", "/ricevuta.pdf", "/visita"} {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
@@ -11,6 +12,7 @@ import (
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/store"
 )
 
@@ -28,6 +30,7 @@ func (s *Server) officeQueueRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /ufficio/domande", s.officeQueue)
 	mux.HandleFunc("GET /ufficio/domande/{number}", s.officeApplication)
 	mux.HandleFunc("GET /ufficio/domande/{number}/pdf/{doc}", s.cbtPDF)
+	mux.HandleFunc("GET /ufficio/domande/{number}/ricevuta.pdf", s.invReceiptPDF)
 	mux.HandleFunc("GET "+paperPath, s.officePaper)
 	mux.HandleFunc("POST "+paperPath, s.officePaperPost)
 }
@@ -43,6 +46,7 @@ func queueOffice(a identity.Actor, asked string) string {
 
 type officeQueueView struct {
 	Office  string
+	Kind    string // "cbt" (spa treatments) or "inv" (civil invalidity)
 	Year    int
 	Flagged bool
 	Rows    []store.Application
@@ -70,6 +74,12 @@ func (s *Server) officeQueue(w http.ResponseWriter, r *http.Request) {
 		page = 1
 	}
 	f := store.ApplicationFilter{Office: office, Kind: cbt.Kind, Year: ov.Year, State: store.AppSubmitted, Limit: perPage, Offset: (page - 1) * perPage}
+	ov.Kind = "cbt"
+	if q.Get("tipo") == "inv" && s.invs != nil {
+		// Civil invalidity: every state, the health phase included
+		// (waiting for the visit, visited, lapsed).
+		ov.Kind, f.Kind, f.State = "inv", inv.Kind, ""
+	}
 	if ov.Flagged {
 		flagged := true
 		f.Flagged = &flagged
@@ -79,7 +89,7 @@ func (s *Server) officeQueue(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	query := "anno=" + strconv.Itoa(ov.Year)
+	query := "tipo=" + ov.Kind + "&anno=" + strconv.Itoa(ov.Year)
 	if ov.Flagged {
 		query += "&segnalate=1"
 	}
@@ -120,6 +130,10 @@ func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r) // the applicant has their own page
 		return
 	}
+	if app.Kind == inv.Kind && s.invs != nil {
+		s.officeInvApplication(w, r, a)
+		return
+	}
 	reg, err := s.db.FindRegistrationByID(r.Context(), app.RegistrationID)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -154,4 +168,27 @@ func (s *Server) officeApplication(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("office.queue.title"), URL: "/ufficio/domande"}}
 	s.render(w, r, http.StatusOK, "office-queue-detail", v)
+}
+
+// officeInvApplication is a civil-invalidity application's page for the
+// office: its content, state, visits and history (INV-8), read-only.
+func (s *Server) officeInvApplication(w http.ResponseWriter, r *http.Request, a identity.Actor) {
+	f, err := s.invs.Application(r.Context(), a, r.PathValue("number"))
+	if err != nil {
+		s.cbtError(w, r, err)
+		return
+	}
+	av := &invAppView{F: f, OfficeName: s.officeName(f.Office), ASLName: s.officeName(f.Record.Draft.ASL), Visit: f.CurrentVisit()}
+	v := s.view(r, "office.application.title", av)
+	v.Title = v.T("inv.app.title", f.Number)
+	v.Crumbs = []Crumb{{Label: v.T("nav.home"), URL: "/"}, {Label: v.T("office.queue.title"), URL: "/ufficio/domande?tipo=inv"}}
+	var names []string
+	for _, as := range f.Record.Draft.Assessments {
+		names = append(names, v.T("cert.purpose."+as))
+	}
+	av.Assessments, av.Request = strings.Join(names, "; "), v.T("inv.request."+f.Record.Draft.Request)
+	for _, e := range f.History {
+		av.History = append(av.History, cbtEvent{When: e.At, Label: v.T("event." + e.Kind)})
+	}
+	s.render(w, r, http.StatusOK, "office-inv-detail", v)
 }
