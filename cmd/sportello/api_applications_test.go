@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,9 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sportello/sportello/internal/demo"
-	"github.com/sportello/sportello/internal/identity"
 )
 
 // REQ CH-1 ID-5 ID-4 CBT-11 CBT-12 PROT-3 DOC-1 AUD-2: a patronato's
@@ -33,66 +28,15 @@ func TestAPIApplications_EndToEnd(t *testing.T) {
 	defer stop()
 	cert := sendSpaCertificate(t, base)
 
-	var op demo.User
-	for _, u := range demo.Users {
-		if len(u.Roles) == 1 && u.Roles[0].Role == identity.RoleIntermediary && u.Roles[0].Scope == "PAT-RM-001" {
-			op = u
-		}
-	}
-	if op.PIN == "" {
-		t.Fatal("no demo operator of PAT-RM-001")
-	}
-	testa := loginHTTP(t, base, op.Person.FiscalCode, op.PIN)
-	_, page := testa.get("/profilo/token")
-	form := regexp.MustCompile(`action="/profilo/token" [^>]*>\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
-	if form == nil {
-		t.Fatal("no token form for the operator")
-	}
-	_, page = testa.post("/profilo/token", url.Values{"_token": {form[1]}, "nome": {"Gestionale del patronato"},
-		"ambiti": {"applications:read", "applications:write"}, "durata": {"30"}})
-	m := regexp.MustCompile(`<code>(spt_[A-Z0-9]+)</code>`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no new token on the page")
-	}
-	token := m[1]
-	call := func(method, path, key, body string) (int, http.Header, []byte) {
-		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req, _ := http.NewRequest(method, base+path, rd)
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if key != "" {
-			req.Header.Set("Idempotency-Key", key)
-		}
-		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, b
-	}
+	testa := demoOperator(t, base, "PAT-RM-001")
+	call := apiClient{t: t, base: base, token: createAPIToken(t, testa, "Gestionale del patronato", "applications:read", "applications:write")}.call
 	applicant := "/api/v1/cbt/applicants/" + rossiCF
 
 	// No mandate yet: Mario is nobody to the patronato.
 	if code, _, body := call("GET", applicant, "", ""); code != 404 || bytes.Contains(body, []byte("Rossi")) {
 		t.Fatalf("before the mandate: %d %s", code, body)
 	}
-	year := time.Now().Year()
-	_, page = testa.get("/deleghe/nuova")
-	form = regexp.MustCompile(`data-form-id="delega">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
-	if form == nil {
-		t.Fatal("no mandate form")
-	}
-	if code, _ := testa.post("/deleghe/nuova", url.Values{"_token": {form[1]}, "cf": {rossiCF}, "ambito": {"cbt"},
-		"inizio": {fmt.Sprintf("01/01/%d", year)}, "fine": {fmt.Sprintf("31/12/%d", year+1)}, "documento": {"Mandato n. 12"}}); code != 200 {
-		t.Fatalf("record the mandate: %d", code)
-	}
+	recordMandateHTTP(t, testa, rossiCF, "cbt")
 
 	// The context proposes the offices and ASLs; the draft takes them.
 	code, _, body := call("GET", applicant, "", "")
@@ -140,7 +84,7 @@ func TestAPIApplications_EndToEnd(t *testing.T) {
 	if _, page := rossi.get("/cure-termali/domande"); !strings.Contains(page, sub.Number) {
 		t.Errorf("Mario's applications do not list %s", sub.Number)
 	}
-	_, page = rossi.get("/profilo/deleghe")
+	_, page := rossi.get("/profilo/deleghe")
 	rv := regexp.MustCompile(`action="(/profilo/deleghe/\d+/revoca)">\s*<input type="hidden" name="_token" value="([^"]+)"`).FindStringSubmatch(page)
 	if rv == nil {
 		t.Fatalf("no revocation form:\n%s", page)

@@ -423,7 +423,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return api.Principal{}, api.ErrInvalidToken
 	})
 	api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, Version: version, Auth: apiAuth, Catalogue: cat,
-		Certificates: certs, Applications: applications, Mandates: accounts, Offices: offices}).Routes(mux)
+		Certificates: certs, Applications: applications, Mandates: accounts, Invalidity: invalidity, Offices: offices}).Routes(mux)
 	pages.Routes(mux)
 	var inflight httpx.InFlight
 	handler := httpx.Chain(mux,

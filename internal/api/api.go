@@ -17,6 +17,7 @@ import (
 	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/refdata"
 	"github.com/sportello/sportello/internal/store"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	// /api/v1/cbt/applicants are mounted.
 	Applications *cbt.Service
 	Mandates     Mandates
+	// Invalidity is the civil-invalidity application service: with
+	// Mandates, the operations of intermediaries' software under
+	// /api/v1/inv/applicants are mounted.
+	Invalidity *inv.Service
 	// Offices names the offices and health authorities in answers; the
 	// embedded table if nil.
 	Offices *refdata.Offices
@@ -61,6 +66,7 @@ type API struct {
 	certs    *certificate.Service
 	apps     *cbt.Service
 	mandates Mandates
+	invs     *inv.Service
 	offices  *refdata.Offices
 
 	huma    huma.API
@@ -81,7 +87,7 @@ const OpenAPIPath = "/api/openapi.json"
 // New builds the API and its OpenAPI document.
 func New(opts Options) *API {
 	a := &API{db: opts.DB, clock: opts.Clock, log: opts.Logger, version: opts.Version, auth: opts.Auth,
-		cat: opts.Catalogue, certs: opts.Certificates, apps: opts.Applications, mandates: opts.Mandates, offices: opts.Offices,
+		cat: opts.Catalogue, certs: opts.Certificates, apps: opts.Applications, mandates: opts.Mandates, invs: opts.Invalidity, offices: opts.Offices,
 		inner: http.NewServeMux()}
 	if a.clock == nil {
 		a.clock = clock.System{}

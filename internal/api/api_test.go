@@ -23,6 +23,7 @@ import (
 	"github.com/sportello/sportello/internal/httpx"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
+	"github.com/sportello/sportello/internal/inv"
 	"github.com/sportello/sportello/internal/store"
 	"github.com/sportello/sportello/internal/store/storetest"
 )
@@ -115,6 +116,8 @@ type env struct {
 	// check the intermediaries' mandates.
 	apps     *cbt.Service
 	accounts *account.Service
+	// The civil-invalidity application service.
+	invs *inv.Service
 }
 
 // now is the test clock's time: 10 March 2026, 09:30 in Rome (CET, +01:00).
@@ -141,16 +144,18 @@ func newEnv(t *testing.T, tg storetest.Target) *env {
 		BaseURL: "https://sportello.example.it"})
 	apps := cbt.NewService(db, clk, cbt.Options{Signer: signer, Verifier: doctoken.NewVerifier(signer.Public()),
 		BaseURL: "https://sportello.example.it", Agency: "Istituto previdenziale"})
+	invs := inv.NewService(db, clk, inv.Options{Signer: signer, Verifier: doctoken.NewVerifier(signer.Public()),
+		BaseURL: "https://sportello.example.it", Agency: "Istituto previdenziale"})
 	accounts := account.New(db, clk, nil, account.Options{Hasher: identity.Hasher{Pepper: []byte("test-pepper"), MemoryKiB: 64, Time: 1}})
 	logs := &syncBuffer{}
 	a := api.New(api.Options{DB: db, Clock: clk, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Version: "1.2.3", Auth: testAuth{st: st, people: allPeople()}, Catalogue: cat, Certificates: certs,
-		Applications: apps, Mandates: accounts})
+		Applications: apps, Mandates: accounts, Invalidity: invs})
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	a.Routes(mux)
 	srv := httptest.NewServer(httpx.Chain(mux, httpx.RequestID))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs, certs: certs, apps: apps, accounts: accounts}
+	return &env{t: t, db: db, clock: clk, mux: mux, srv: srv, logs: logs, certs: certs, apps: apps, accounts: accounts, invs: invs}
 }
 
 // request describes one call; zero fields are left out.

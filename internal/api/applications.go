@@ -38,6 +38,10 @@ const applicantsPath = "/api/v1/cbt/applicants"
 // (account.MandateScopes).
 const MandateService = "cbt"
 
+// InvMandateService is the service of a mandate that covers the
+// civil-invalidity operations (invalidity.go).
+const InvMandateService = "inv"
+
 // Mandates decides whether an intermediary operator may act for a citizen
 // in one request; account.Service implements it.
 type Mandates interface {
@@ -71,13 +75,21 @@ type CBTApplicantParam struct {
 }
 
 // applicant returns the operator of the request acting for the citizen
-// of the path, after the mandate's check.
+// of the path, after the check of a mandate for spa treatments.
 func (a *API) applicant(ctx context.Context, cf string) (identity.Actor, error) {
+	return a.actingFor(ctx, cf, MandateService)
+}
+
+// actingFor returns the operator of the request acting for the citizen of
+// the path, if the citizen's mandate to the operator's organisation
+// covers service ("cbt", "inv") or every service; the spa-treatment and
+// the civil-invalidity operations share it (ID-5, AUD-2).
+func (a *API) actingFor(ctx context.Context, cf, service string) (identity.Actor, error) {
 	p, _ := PrincipalFrom(ctx)
 	if !p.hasPerson() {
 		return identity.Actor{}, &problem{status: http.StatusForbidden, detail: msgIntermediaryToken}
 	}
-	actor, err := a.mandates.ActingFor(ctx, p.identity(), cf, MandateService)
+	actor, err := a.mandates.ActingFor(ctx, p.identity(), cf, service)
 	if ae, ok := errors.AsType[*apperr.Error](err); ok && ae.Code == apperr.Invalid {
 		m := ae.Fields["codice_fiscale"]
 		if m == "" {
@@ -163,7 +175,7 @@ func contentOut(d cbt.Draft) CBTApplicationContent {
 		FirstGrantYear: d.FirstGrantYear, PreviousGrants: d.PreviousGrants, CorrectionNotes: d.CorrectionNotes,
 		Pathology: string(d.Pathology), Cure: d.Cure, Certificate: d.Certificate, ASL: d.ASL}
 	if dom := d.Domicile; dom != nil {
-		c.Domicile = &CBTDomicile{Street: dom.Street, Postcode: dom.Postcode, Comune: dom.Comune, Province: dom.Province}
+		c.Domicile = &Domicile{Street: dom.Street, Postcode: dom.Postcode, Comune: dom.Comune, Province: dom.Province}
 	}
 	return c
 }
@@ -271,7 +283,7 @@ func (a *API) submissionOut(app store.Application, overall string, shortfalls []
 		out.Requirements.Shortfalls = append(out.Requirements.Shortfalls, CBTShortfall{Rule: s.Rule, Title: s.Title, Result: s.Result, Reason: s.Reason})
 	}
 	if op != nil {
-		out.Operator = &CBTOperator{Role: op.Role, Name: op.Name, Organisation: op.Organisation}
+		out.Operator = &Operator{Role: op.Role, Name: op.Name, Organisation: op.Organisation}
 	}
 	return out
 }

@@ -730,7 +730,7 @@ func TestApplicationsAPI_ContentNames(t *testing.T) {
 	b, _ := json.Marshal(d)
 	json.Unmarshal(b, &draftJSON)
 	delete(draftJSON, "anno")
-	c := api.CBTApplicationContent{Domicile: &api.CBTDomicile{Street: "a", Postcode: "b", Comune: "c", Province: "d"}, Phone: "1", Mobile: "2",
+	c := api.CBTApplicationContent{Domicile: &api.Domicile{Street: "a", Postcode: "b", Comune: "c", Province: "d"}, Phone: "1", Mobile: "2",
 		Email: "3", Office: "4", Corrected: true, FirstGrantYear: 5, PreviousGrants: 6, CorrectionNotes: "7", Pathology: "8", Cure: "9",
 		Certificate: "10", ASL: "11"}
 	b, _ = json.Marshal(c)

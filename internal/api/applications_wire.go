@@ -9,8 +9,11 @@ import "time"
 // (body.domicilio.cap); what the system adds (numbers, states, times,
 // outcomes) is named in English, like the rest of the API.
 
-// CBTDomicile is a domicile different from the residence (screen 2, CBT-3).
-type CBTDomicile struct {
+// Domicile is a domicile different from the residence: screen 2 of the
+// spa-treatment application (CBT-3), and the temporary domicile of the
+// civil-invalidity one (INV-2). When given, it decides the offices and
+// ASLs proposed.
+type Domicile struct {
 	Street   string `json:"indirizzo,omitempty" maxLength:"200" example:"Via Roma 1" doc:"Street and number, at most 120 characters."`
 	Postcode string `json:"cap,omitempty" maxLength:"10" example:"00184" doc:"CAP: 5 digits."`
 	Comune   string `json:"comune,omitempty" maxLength:"120" example:"Roma"`
@@ -22,19 +25,19 @@ type CBTDomicile struct {
 // CONFERMA checks it all. Only overlong text and unknown values of
 // patologia are refused outright.
 type CBTApplicationContent struct {
-	Domicile        *CBTDomicile `json:"domicilio,omitempty" doc:"Screen 2: only if the domicile differs from the residence; it then decides the offices and ASLs proposed (CBT-4)."`
-	Phone           string       `json:"telefono,omitempty" maxLength:"40" example:"06 1234567" doc:"Screen 3: at least one of telefono, cellulare and email (CBT-4). Digits, spaces and a leading +."`
-	Mobile          string       `json:"cellulare,omitempty" maxLength:"40" example:"+39 333 1234567"`
-	Email           string       `json:"email,omitempty" maxLength:"254" example:"mario.rossi@esempio.it"`
-	Office          string       `json:"ufficio,omitempty" maxLength:"40" example:"RM01" doc:"Screen 3: the competent office, one of the offices the applicant's context proposes."`
-	Corrected       bool         `json:"precedenti_corretti,omitempty" doc:"Screen 4: the previous grants the registry shows are wrong; the correction is flagged for the office (CBT-5). Without it primo_anno, concessioni_precedenti and nota_correzione are ignored and not kept."`
-	FirstGrantYear  int          `json:"primo_anno,omitempty" minimum:"0" maximum:"9999" doc:"Screen 4, correction: the year of the first grant."`
-	PreviousGrants  int          `json:"concessioni_precedenti,omitempty" minimum:"0" maximum:"999" doc:"Screen 4, correction: the cycles granted in previous years."`
-	CorrectionNotes string       `json:"nota_correzione,omitempty" maxLength:"1000" doc:"Screen 4, correction: why, at most 500 characters (required with a correction)."`
-	Pathology       string       `json:"patologia,omitempty" enum:"reumoartropatica,broncopneumopatica" doc:"Screen 5: the pathology group (CBT-6)."`
-	Cure            string       `json:"cura,omitempty" maxLength:"40" example:"fango-bagno" doc:"Screen 5: a cure of the group: fango-bagno, balneo (reumoartropatica); inalazioni, aerosol, nebulizzazioni (broncopneumopatica)."`
-	Certificate     string       `json:"certificato,omitempty" maxLength:"32" example:"20260000042" doc:"Screen 6: the number of the applicant's spa-treatment certificate, sent by the doctor (CBT-7, CBT-15); checked at CONFERMA."`
-	ASL             string       `json:"asl,omitempty" maxLength:"40" example:"ASL-RM1" doc:"Screen 6: the health authority of reference, one of the ASLs the applicant's context proposes."`
+	Domicile        *Domicile `json:"domicilio,omitempty" doc:"Screen 2: only if the domicile differs from the residence; it then decides the offices and ASLs proposed (CBT-4)."`
+	Phone           string    `json:"telefono,omitempty" maxLength:"40" example:"06 1234567" doc:"Screen 3: at least one of telefono, cellulare and email (CBT-4). Digits, spaces and a leading +."`
+	Mobile          string    `json:"cellulare,omitempty" maxLength:"40" example:"+39 333 1234567"`
+	Email           string    `json:"email,omitempty" maxLength:"254" example:"mario.rossi@esempio.it"`
+	Office          string    `json:"ufficio,omitempty" maxLength:"40" example:"RM01" doc:"Screen 3: the competent office, one of the offices the applicant's context proposes."`
+	Corrected       bool      `json:"precedenti_corretti,omitempty" doc:"Screen 4: the previous grants the registry shows are wrong; the correction is flagged for the office (CBT-5). Without it primo_anno, concessioni_precedenti and nota_correzione are ignored and not kept."`
+	FirstGrantYear  int       `json:"primo_anno,omitempty" minimum:"0" maximum:"9999" doc:"Screen 4, correction: the year of the first grant."`
+	PreviousGrants  int       `json:"concessioni_precedenti,omitempty" minimum:"0" maximum:"999" doc:"Screen 4, correction: the cycles granted in previous years."`
+	CorrectionNotes string    `json:"nota_correzione,omitempty" maxLength:"1000" doc:"Screen 4, correction: why, at most 500 characters (required with a correction)."`
+	Pathology       string    `json:"patologia,omitempty" enum:"reumoartropatica,broncopneumopatica" doc:"Screen 5: the pathology group (CBT-6)."`
+	Cure            string    `json:"cura,omitempty" maxLength:"40" example:"fango-bagno" doc:"Screen 5: a cure of the group: fango-bagno, balneo (reumoartropatica); inalazioni, aerosol, nebulizzazioni (broncopneumopatica)."`
+	Certificate     string    `json:"certificato,omitempty" maxLength:"32" example:"20260000042" doc:"Screen 6: the number of the applicant's spa-treatment certificate, sent by the doctor (CBT-7, CBT-15); checked at CONFERMA."`
+	ASL             string    `json:"asl,omitempty" maxLength:"40" example:"ASL-RM1" doc:"Screen 6: the health authority of reference, one of the ASLs the applicant's context proposes."`
 }
 
 // CBTProblem is something still to fix in a draft, on its screen.
@@ -118,8 +121,8 @@ type CBTOutcome struct {
 	Shortfalls []CBTShortfall `json:"shortfalls" nullable:"false" doc:"The requirements not met or to verify, with the reasons: flagged to the office (CBT-10)."`
 }
 
-// CBTOperator is who filed the application for the applicant.
-type CBTOperator struct {
+// Operator is who filed an application for the applicant (ID-5).
+type Operator struct {
 	Role         string `json:"role" enum:"intermediary,contact_centre,office"`
 	Name         string `json:"name,omitempty"`
 	Organisation string `json:"organisation,omitempty" example:"PAT-RM-001" doc:"The intermediary's code, or the office."`
@@ -142,7 +145,7 @@ type CBTSubmission struct {
 	Applicant    string       `json:"applicant" doc:"The applicant's codice fiscale."`
 	Office       OfficeRef    `json:"office" doc:"The competent office that processes it."`
 	Channel      string       `json:"channel" enum:"web,contact_centre,intermediary,paper,api" doc:"How it was filed (CH-1): intermediary for applications filed through this API."`
-	Operator     *CBTOperator `json:"operator,omitempty" doc:"Who filed it for the applicant, if not the applicant."`
+	Operator     *Operator    `json:"operator,omitempty" doc:"Who filed it for the applicant, if not the applicant."`
 	Intermediary string       `json:"intermediary,omitempty" example:"PAT-RM-001" doc:"The intermediary's code, printed on the receipt (ID-5)."`
 	Certificate  string       `json:"certificate" doc:"The linked medical certificate's number."`
 	Flagged      bool         `json:"flagged" doc:"Requirements missing or to verify, or previous grants corrected: flagged to the office (CBT-10)."`

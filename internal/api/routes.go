@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 
@@ -60,6 +61,9 @@ func (a *API) register() {
 	}
 	if a.apps != nil && a.mandates != nil {
 		a.registerApplications()
+	}
+	if a.invs != nil && a.mandates != nil {
+		a.registerInvalidity()
 	}
 }
 
@@ -369,4 +373,137 @@ func (a *API) registerApplications() {
 			"200": {Description: "The PDF.", Content: map[string]*huma.MediaType{"application/pdf": {}}},
 		},
 	}, RoleIntermediary), a.getCBTDocument)
+}
+
+// registerInvalidity lists the operations of intermediaries' software on
+// the civil-invalidity application (INV-1…INV-8, AG-1, AG-2, CH-1, ID-5).
+// They are applications like the spa treatments': the same tag, hence the
+// same scopes applications:read (GET) and applications:write, and the
+// same personal token of an intermediary's operator; the citizen is in the
+// path and must hold a live mandate for civil invalidity with the
+// operator's organisation, checked on every request.
+func (a *API) registerInvalidity() {
+	const tag = "applications"
+	const mandate = " The applicant must have given the operator's organisation a mandate for civil invalidity (inv or all), in force today; otherwise 404, exactly as for a codice fiscale nobody has."
+	const idempotent = " Requires an Idempotency-Key: a retry with the same key and body returns the first response with Idempotent-Replayed: true."
+	base := invApplicantsPath + "/{codice_fiscale}"
+	contentBody := int64(16 << 10)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-inv-applicant",
+		Method:      http.MethodGet,
+		Path:        base,
+		Summary:     "Read the civil-invalidity applicant's context",
+		Description: "What the civil-invalidity form shows from the registry: the personal data, read-only, and the age (a minor needs a guardian; disability is for ages 15-66: INV-2, INV-7); the offices and ASLs to choose from, for the draft's temporary domicile or else the residence; whether a draft is saved; the application in progress, if any. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getInvApplicant)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-inv-draft",
+		Method:      http.MethodGet,
+		Path:        base + "/draft",
+		Summary:     "Read the civil-invalidity draft",
+		Description: "The applicant's draft, with every fault part by part (INV-3). The same draft serves the citizen on the web, the contact centre and the intermediary. 404 if there is none." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getInvDraft)
+
+	draft := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[InvDraft](), true, "")
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "put-inv-draft",
+		Method:       http.MethodPut,
+		Path:         base + "/draft",
+		Summary:      "Save the civil-invalidity draft",
+		Description:  "Creates (201) or replaces (200) the applicant's draft. It is saved even when incomplete or wrong: the answer lists every fault, part by part, that would stop the sending (INV-3). Only overlong text, a malformed date and values outside the lists are refused (422). 409 while an application is in progress. A PUT is idempotent by itself and takes no Idempotency-Key." + mandate,
+		Tags:         []string{tag},
+		MaxBodyBytes: contentBody,
+		Errors:       []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{
+			"201": {Description: "The draft was created.", Content: map[string]*huma.MediaType{"application/json": {Schema: draft}}},
+		},
+	}, RoleIntermediary), a.putInvDraft)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:   "submit-inv-application",
+		Method:        http.MethodPost,
+		Path:          base + "/applications",
+		Summary:       "Send the civil-invalidity application (INVIA)",
+		Description:   "INVIA (INV-3): the draft as last saved, or the application in the body, is checked in full; the certificate is linked (the applicant's civil-invalidity certificate, sent within 90 days, not used, covering the assessments asked: INV-4, CERT-9) or, for a revision or a disability request, the previous report is kept (INV-5); the application is registered with its protocol and Domus numbers and the earliest suitable visit is booked in the chosen ASL's agenda (INV-6, AG-1). The channel recorded is intermediary, with the operator and the intermediary's code, printed on the receipt (CH-1, ID-5). An incomplete application (422) names every wrong member. One application in progress at a time: another is 409." + idempotent + " A retry never registers a second application." + mandate,
+		Tags:          []string{tag},
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  contentBody,
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.submitInv)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "list-inv-applications",
+		Method:      http.MethodGet,
+		Path:        base + "/applications",
+		Summary:     "List the applicant's civil-invalidity applications",
+		Description: "The applicant's civil-invalidity applications, newest first, whoever filed them, with their state (INV-8), one page at a time. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.listInvApplications)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-inv-application",
+		Method:      http.MethodGet,
+		Path:        base + "/applications/{number}",
+		Summary:     "Read a civil-invalidity application",
+		Description: "One of the applicant's applications: its content as sent, which never changes, the registry data it was sent with, its state, every visit booked and its dated history through the administrative and health phases (INV-8, ST-1). Another person's application is 404. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getInvApplication)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-inv-application-document",
+		Method:      http.MethodGet,
+		Path:        base + "/applications/{number}/documents/{doc}",
+		Summary:     "Download a civil-invalidity application's document",
+		Description: "The receipt (ricevuta) as PDF (INV-6, DOC-1): the office, the applicant, the date, the assessments, the intermediary's code, the protocol and Domus numbers and the visit's date and place, with a QR code that anyone can check at /verifica. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The PDF.", Content: map[string]*huma.MediaType{"application/pdf": {}}},
+		},
+	}, RoleIntermediary), a.getInvDocument)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID: "get-inv-visit-options",
+		Method:      http.MethodGet,
+		Path:        base + "/applications/{number}/visit/options",
+		Summary:     "Dates the visit can be moved to",
+		Description: "Whether the date of the visit can be changed now and to which dates (AG-2): once per application, up to a few days before the visit, to a free date of the same ASL (and kind, at home or not) within a limit after the proposed one; otherwise the reason, in Italian. The read is recorded in the audit trail." + mandate,
+		Tags:        []string{tag},
+		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.getInvVisitOptions)
+
+	huma.Register(a.huma, allow(huma.Operation{
+		OperationID:  "change-inv-visit",
+		Method:       http.MethodPost,
+		Path:         base + "/applications/{number}/visit",
+		Summary:      "Change the date of the visit",
+		Description:  "Moves the visit to one of the slots of GET …/visit/options (AG-2) and returns the new booking (200). The date can be changed once: a second change is 409, with the reason; a slot not offered is 422 at body.slot; a slot filled meanwhile is 409." + idempotent + mandate,
+		Tags:         []string{tag},
+		MaxBodyBytes: 4 << 10,
+		Errors:       []int{http.StatusBadRequest, http.StatusConflict, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, RoleIntermediary), a.changeInvVisit)
+
+	// The visit of a sent application is null while the agenda has no
+	// date: huma documents object members as never null.
+	for _, name := range []string{"InvSubmission", "InvApplication"} {
+		nullableMember(a.huma.OpenAPI().Components.Schemas, name, "visit")
+	}
+}
+
+// nullableMember documents the object member of a schema as "the object
+// or null" (OpenAPI 3.1: anyOf with the null type).
+func nullableMember(r huma.Registry, schema, member string) {
+	s := r.Map()[schema]
+	if s == nil || s.Properties[member] == nil {
+		panic(fmt.Sprintf("api: no member %s in schema %s", member, schema)) // a bug in the declarations
+	}
+	m := s.Properties[member]
+	s.Properties[member] = &huma.Schema{Description: m.Description, AnyOf: []*huma.Schema{{Ref: m.Ref}, {Type: "null"}}}
 }
