@@ -265,17 +265,38 @@ type Submitted struct {
 // (INV-6), and a visit booked in the agenda of the ASL (AG-1) — all in one
 // transaction.
 func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Submitted, error) {
-	cf, err := s.may(a, identity.Create)
+	p, err := s.Prepare(ctx, a, d)
 	if err != nil {
 		return Submitted{}, err
+	}
+	return s.Register(ctx, p)
+}
+
+// Prepared is an application checked and ready to register: what Send
+// read and decided, nothing written yet.
+type Prepared struct {
+	actor identity.Actor
+	cf    string
+	draft Draft
+	rec   Record
+	app   store.Application
+}
+
+// Prepare does Send's reads and checks — the applicant's context, every
+// part, the certificate's content — and writes nothing, so that callers
+// running Register in DB.Once hold the writer only for the writes.
+func (s *Service) Prepare(ctx context.Context, a identity.Actor, d Draft) (Prepared, error) {
+	cf, err := s.may(a, identity.Create)
+	if err != nil {
+		return Prepared{}, err
 	}
 	ap, err := s.applicantContext(ctx, cf, d.Domicile)
 	if err != nil {
-		return Submitted{}, err
+		return Prepared{}, err
 	}
 	f := s.facts(ap)
 	if _, err := d.CheckAll(f); err != nil {
-		return Submitted{}, err
+		return Prepared{}, err
 	}
 	d.Reached = ""
 	rec := Record{Version: 1, Draft: d, Person: ap.Person, Age: ap.Age, Channel: a.Channel}
@@ -295,7 +316,7 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Submitte
 		if c, err := s.db.CertificateByNumber(ctx, d.Certificate); err == nil && c.Patient == cf && c.Kind == certificate.KindInvalidity {
 			cr, err := certificate.RecordOf(ctx, s.db, c)
 			if err != nil {
-				return Submitted{}, err
+				return Prepared{}, err
 			}
 			if cr.Invalidity != nil {
 				rec.Certified = cr.Invalidity.Purposes
@@ -308,16 +329,28 @@ func (s *Service) Send(ctx context.Context, a identity.Actor, d Draft) (Submitte
 				}
 			}
 			if len(missing) > 0 {
-				return Submitted{}, &apperr.Error{Code: apperr.Invalid, Message: "La domanda non è completa: correggere i dati indicati.",
+				return Prepared{}, &apperr.Error{Code: apperr.Invalid, Message: "La domanda non è completa: correggere i dati indicati.",
 					Fields: map[string]string{"accertamenti": fmt.Sprintf("Il certificato n. %s non riguarda: %s. Togliere questi accertamenti o chiedere al medico un certificato che li comprenda.",
 						d.Certificate, strings.Join(missing, ", "))}}
 			}
 		} else if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return Submitted{}, err
+			return Prepared{}, err
 		}
 	}
+	return Prepared{actor: a, cf: cf, draft: d, rec: rec, app: app}, nil
+}
+
+// Register registers a prepared application (in the caller's transaction
+// under WithTx): numbers, the certificate's link, events, the first visit
+// and its summons, the audit entry; one in progress per person is decided
+// here, by the database.
+func (s *Service) Register(ctx context.Context, p Prepared) (Submitted, error) {
+	if p.cf == "" {
+		return Submitted{}, errors.New("inv: Register without Prepare")
+	}
+	a, cf, d, rec, app := p.actor, p.cf, p.draft, p.rec, p.app
 	var out Submitted
-	err = s.inTx(ctx, func(tx *store.Tx) error {
+	err := s.inTx(ctx, func(tx *store.Tx) error {
 		payload, err := json.Marshal(rec)
 		if err != nil {
 			return err

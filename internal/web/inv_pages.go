@@ -419,10 +419,14 @@ func (s *Server) invPartPost(w http.ResponseWriter, r *http.Request) {
 	}
 	// INVIA (INV-3): sent only when complete; the form's nonce makes a
 	// repeated post send once (PROT-3).
-	out, err := s.db.Once(ctx, a.ID(), "form:"+nonce, "inv-invia", func(tx *store.Tx) (string, error) {
-		sub, err := s.invs.WithTx(tx).Send(ctx, a, pv.D)
-		return sub.Number, err
-	})
+	prep, err := s.invs.Prepare(ctx, a, pv.D)
+	var out store.Outcome
+	if err == nil {
+		out, err = s.db.Once(ctx, a.ID(), "form:"+nonce, "inv-invia", func(tx *store.Tx) (string, error) {
+			sub, err := s.invs.WithTx(tx).Register(ctx, prep)
+			return sub.Number, err
+		})
+	}
 	if err == nil {
 		http.Redirect(w, r, invBase+"/domande/"+out.Response+"/ricevuta", http.StatusSeeOther)
 		return
