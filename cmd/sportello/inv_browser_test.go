@@ -586,11 +586,11 @@ func ageCertificate(t *testing.T, dsn, number string, days int) {
 // request, with the data of the previous report and no certificate, is
 // sent and gets its receipt with a visit date. axe on every page.
 //
-// The certificate is aged in the database: restarting the demo server
-// with SPORTELLO_FAKE_TODAY 91 days later does not age it, because the
-// link window is checked against the database's clock, which a fake day
-// does not move (the doctor's list on that fake day does call it
-// "scaduto", and INVIA accepts it).
+// The certificate is aged in the database, as if the doctor had sent it 91
+// days ago, rather than by pretending a day 91 days later: the demo agenda
+// has no sessions that far ahead, and the revision below needs one. (The
+// link window is judged at the services' day, pretended or not: see
+// TestCertificates_AnnulAndLink.)
 func TestBrowser_InvCertificateExpiredAndRevision(t *testing.T) {
 	dsn := sqliteDSN(t)
 	base, stop := invServer(t, dsn, "")

@@ -88,7 +88,10 @@ func TestInvPages_Flow(t *testing.T) {
 	if code != 422 || !strings.Contains(page, "<title>Errore: ") {
 		t.Fatalf("INVIA of an empty application = %d", code)
 	}
-	for _, want := range []string{`href="#email"`, `href="#richiesta"`, `href="#ufficio"`, `href="#asl"`} {
+	// Each fault links to its field on its own part's page.
+	for _, want := range []string{`href="/invalidita-civile/domanda/recapiti#email"`, `href="/invalidita-civile/domanda/richiesta#richiesta"`,
+		`href="/invalidita-civile/domanda/uffici#ufficio"`, `href="/invalidita-civile/domanda/uffici#asl"`,
+		"<title>Errore: Riepilogo e invio (passo 6 di 6) – Domanda di invalidità civile"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the refused summary lacks %s", want)
 		}

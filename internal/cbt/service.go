@@ -448,7 +448,7 @@ func (s *Service) Register(ctx context.Context, p Prepared) (Submitted, error) {
 			return err
 		}
 		if _, err := certificate.Link(ctx, tx, store.CertificateLink{Number: d.Certificate, Patient: cf, Kind: certificate.KindSpa,
-			Application: sub.Number}, a.ID(), app.Channel); err != nil {
+			Application: sub.Number, At: s.clock.Now()}, a.ID(), app.Channel); err != nil {
 			return err
 		}
 		ev := history.Event{CaseKind: "application", CaseID: sub.Number, Kind: "submitted",

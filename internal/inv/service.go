@@ -362,7 +362,7 @@ func (s *Service) Register(ctx context.Context, p Prepared) (Submitted, error) {
 		}
 		if NeedsCertificate(d.Request) {
 			if _, err := certificate.Link(ctx, tx, store.CertificateLink{Number: d.Certificate, Patient: cf, Kind: certificate.KindInvalidity,
-				Application: sub.Number}, a.ID(), a.Channel); err != nil {
+				Application: sub.Number, At: s.clock.Now()}, a.ID(), a.Channel); err != nil {
 				return err
 			}
 		}

@@ -249,6 +249,10 @@ type CertificateLink struct {
 	Patient     string
 	Kind        string
 	Application string
+	// At is the moment of linking as the application's service sees it
+	// (its clock, which a demo installation may set to another day); zero:
+	// the transaction's time. The expiry is judged at At.
+	At time.Time
 }
 
 // LinkCertificate links a certificate to an application in the
@@ -280,13 +284,20 @@ func (tx *Tx) LinkCertificate(ctx context.Context, l CertificateLink) (SentCerti
 		return c, nil
 	case c.LinkedTo != "":
 		return c, field("Il certificato è già stato usato per un'altra domanda.")
-	case !c.ExpiresAt.IsZero() && tx.now.After(c.ExpiresAt):
+	case !c.ExpiresAt.IsZero() && linkTime(tx, l).After(c.ExpiresAt):
 		return c, field(fmt.Sprintf("Il certificato è scaduto: poteva essere usato entro il %s (90 giorni dal rilascio). Serve un nuovo certificato.",
 			c.ExpiresAt.In(clock.Rome).Format("02/01/2006")))
 	}
 	c.LinkedTo = l.Application
 	_, err = tx.exec(ctx, `UPDATE certificates SET linked_to = ? WHERE registration_id = ?`, l.Application, c.RegistrationID)
 	return c, tx.db.storeErr("link certificate", err)
+}
+
+func linkTime(tx *Tx, l CertificateLink) time.Time {
+	if !l.At.IsZero() {
+		return l.At
+	}
+	return tx.now
 }
 
 // CertificateDraft is a partially written certificate (CERT-3).

@@ -148,6 +148,9 @@ type invPartView struct {
 	// Summary.
 	OfficeName, ASLName, RequestName, AssessmentNames string
 	Missing                                           []cbtProblem
+	// Problems are INVIA's faults, each linked to the field on its part's
+	// page (or on this one).
+	Problems []cbtProblem
 }
 
 func newInvPartView(part string, d inv.Draft) *invPartView {
@@ -229,7 +232,7 @@ func (s *Server) renderInvPart(w http.ResponseWriter, r *http.Request, status in
 	v := s.view(r, "inv.menu.title", nil)
 	i := slices.Index(inv.Parts, pv.Part)
 	pv.Step, pv.Label = i+1, v.T("inv.part."+pv.Part)
-	v.Title = v.T("cbt.screen.title", pv.Label, pv.Step, len(inv.Parts))
+	v.Title = v.T("inv.part.title", pv.Label, pv.Step, len(inv.Parts))
 	v.Crumbs = invCrumbs(v)
 	pv.Nav = nil
 	for j, p := range inv.Parts {
@@ -295,6 +298,21 @@ func (s *Server) renderInvPart(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	pv.form = s.form(w, r, v, "inv:"+pv.Part, errs)
+	if pv.Part == "riepilogo" {
+		part := map[string]string{}
+		for _, p := range inv.Parts {
+			for _, f := range invFields[p] {
+				part[f] = p
+			}
+		}
+		for _, e := range errs {
+			u := "#" + e.Field
+			if p := part[e.Field]; p != "" && p != "riepilogo" {
+				u = invPartURL(p) + u
+			}
+			pv.Problems = append(pv.Problems, cbtProblem{URL: u, Message: e.Message})
+		}
+	}
 	v.Data = pv
 	s.render(w, r, status, "inv-"+pv.Part, v)
 }

@@ -302,5 +302,16 @@ func TestCertificates_AnnulAndLink(t *testing.T) {
 		if m := fieldMsg(link(store.CertificateLink{Number: expired.Number, Patient: p1, Kind: "certificato_invalidita", Application: "A4"})); !strings.Contains(m, "scaduto") {
 			t.Errorf("expired certificate: %q", m)
 		}
+		// The service's moment decides, when it gives one (a demo's
+		// pretended day): the same window, judged at At.
+		judged := send(t, db, store.SentCertificate{Kind: "certificato_invalidita", Doctor: docA, Patient: p1, ExpiresAt: clk.Now().Add(time.Hour)})
+		if m := fieldMsg(link(store.CertificateLink{Number: judged.Number, Patient: p1, Kind: "certificato_invalidita", Application: "A5",
+			At: clk.Now().Add(time.Hour + time.Second)})); !strings.Contains(m, "scaduto") {
+			t.Errorf("expired at the service's moment: %q", m)
+		}
+		if err := link(store.CertificateLink{Number: judged.Number, Patient: p1, Kind: "certificato_invalidita", Application: "A5",
+			At: clk.Now().Add(time.Hour)}); err != nil {
+			t.Errorf("at the last instant of the service's moment: %v", err)
+		}
 	})
 }
