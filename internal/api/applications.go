@@ -474,30 +474,43 @@ func (a *API) submitCBT(ctx context.Context, in *submitCBTInput) (*submittedCBTO
 	}
 	cf := actor.ActingFor
 	var (
-		d   cbt.Draft // what CONFERMA was asked for, to name every fault of a refusal
-		ran bool
+		d    cbt.Draft // what CONFERMA was asked for, to name every fault of a refusal
+		ran  bool
+		prep cbt.Prepared
 	)
-	c, replayed, err := once(ctx, a.db, "POST "+cbtApplicationsPath(cf), in.Key, in.Body, func(tx *store.Tx) (created[CBTSubmission], error) {
-		var none created[CBTSubmission]
+	// The reads and checks (cbt.Service.Prepare) run before the idempotent
+	// write, which then holds the single writer only for the writes. Their
+	// refusal is returned from inside once, so that a retry of a request
+	// that already succeeded still gets the stored answer.
+	early := func() error {
 		if in.Body != nil {
 			d = contentIn(*in.Body)
 		} else {
 			saved, has, err := a.apps.LoadDraft(ctx, actor)
 			if err != nil {
-				return none, err
+				return err
 			}
 			if !has {
 				if app, found, err := a.thisYear(ctx, cf, saved.Year); err != nil {
-					return none, err
+					return err
 				} else if found {
-					return none, alreadyFiled(app)
+					return alreadyFiled(app)
 				}
-				return none, &problem{status: http.StatusConflict, detail: msgNothingToConfirm}
+				return &problem{status: http.StatusConflict, detail: msgNothingToConfirm}
 			}
 			d = saved
 		}
 		ran = true
-		sub, err := a.apps.WithTx(tx).Confirm(ctx, actor, d)
+		var err error
+		prep, err = a.apps.Prepare(ctx, actor, d)
+		return err
+	}()
+	c, replayed, err := once(ctx, a.db, "POST "+cbtApplicationsPath(cf), in.Key, in.Body, func(tx *store.Tx) (created[CBTSubmission], error) {
+		var none created[CBTSubmission]
+		if early != nil {
+			return none, early
+		}
+		sub, err := a.apps.WithTx(tx).Register(ctx, prep)
 		if err != nil {
 			return none, err
 		}

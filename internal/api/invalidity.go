@@ -392,9 +392,10 @@ type submittedInvOutput struct {
 // application in the body, is checked in full, the certificate linked
 // (INV-4) or the previous report kept (INV-5), the application registered
 // with its protocol and Domus numbers and the first visit booked (INV-6,
-// AG-1). The service sends inside the transaction of once, so a retry with
-// the same key gets the first answer and never a second application
-// (PROT-3); another key meets the application in progress and gets 409.
+// AG-1). The checks run first (Prepare), the writes inside the transaction
+// of once (Register), so a retry with the same key gets the first answer and
+// never a second application (PROT-3); another key meets the application in
+// progress and gets 409.
 func (a *API) submitInv(ctx context.Context, in *submitInvInput) (*submittedInvOutput, error) {
 	actor, err := a.invApplicant(ctx, in.CF)
 	if err != nil {
@@ -402,28 +403,42 @@ func (a *API) submitInv(ctx context.Context, in *submitInvInput) (*submittedInvO
 	}
 	cf := actor.ActingFor
 	ran := false
-	c, replayed, err := once(ctx, a.db, "POST "+invApplicationsPath(cf), in.Key, in.Body, func(tx *store.Tx) (created[InvSubmission], error) {
-		var none created[InvSubmission]
+	var (
+		d    inv.Draft
+		prep inv.Prepared
+	)
+	// The reads and checks (inv.Service.Prepare) run before the idempotent
+	// write; their refusal is returned from inside once, so a retry of a
+	// request that already succeeded still gets the stored answer.
+	early := func() error {
 		if app, found, err := a.invInProgress(ctx, cf); err != nil {
-			return none, err
+			return err
 		} else if found {
-			return none, inProgress(app)
+			return inProgress(app)
 		}
-		var d inv.Draft
 		if in.Body != nil {
 			d = invDraftIn(*in.Body)
 		} else {
 			saved, has, err := a.invs.LoadDraft(ctx, actor)
 			if err != nil {
-				return none, err
+				return err
 			}
 			if !has {
-				return none, &problem{status: http.StatusConflict, detail: msgInvNothingToSend}
+				return &problem{status: http.StatusConflict, detail: msgInvNothingToSend}
 			}
 			d = saved
 		}
 		ran = true
-		sub, err := a.invs.WithTx(tx).Send(ctx, actor, d)
+		var err error
+		prep, err = a.invs.Prepare(ctx, actor, d)
+		return err
+	}()
+	c, replayed, err := once(ctx, a.db, "POST "+invApplicationsPath(cf), in.Key, in.Body, func(tx *store.Tx) (created[InvSubmission], error) {
+		var none created[InvSubmission]
+		if early != nil {
+			return none, early
+		}
+		sub, err := a.invs.WithTx(tx).Register(ctx, prep)
 		if err != nil {
 			return none, err
 		}
