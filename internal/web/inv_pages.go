@@ -208,7 +208,9 @@ func (pv *invPartView) apply(f url.Values) []FieldError {
 			if t, err := time.ParseInLocation("02/01/2006", pv.ReportDate, clock.Rome); err == nil {
 				rp.Date = t.Format("2006-01-02")
 			} else {
-				rp.Date = "x" // refused by the part's check as a malformed date
+				// Kept as typed, so that the page shows it again; the
+				// part's check refuses it as a malformed date.
+				rp.Date = pv.ReportDate
 			}
 		}
 		if pv.Percent != "" {
@@ -290,7 +292,7 @@ func (s *Server) renderInvPart(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	switch pv.Part {
-	case "anagrafica", "riepilogo":
+	case "anagrafica", "recapiti", "riepilogo": // the pages that show the registry's data (AUD-1)
 		if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "person.read",
 			Subject: "person:" + ap.Person.FiscalCode, Detail: `{"page":"invalidita-civile/` + pv.Part + `"}`}); err != nil {
 			s.serverError(w, r, err)
@@ -565,6 +567,11 @@ func (s *Server) invReceipt(w http.ResponseWriter, r *http.Request) {
 func (s *Server) invReceiptPDF(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.requireLogin(w, r)
 	if !ok {
+		return
+	}
+	// Acting for someone, only under a mandate that covers civil
+	// invalidity (AUD-2), as on the application's pages.
+	if a.ActingFor != "" && !s.mandateCovers(w, r, a, "inv") {
 		return
 	}
 	number := r.PathValue("number")
