@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -530,7 +529,7 @@ func (s *Service) RegisterPaper(ctx context.Context, a identity.Actor, cf, recei
 	f := map[string]string{}
 	switch {
 	case err != nil:
-		f["ricevuta_il"] = "Indicare la data di arrivo della domanda cartacea, per esempio 15/03/" + strconv.Itoa(year) + "."
+		f["ricevuta_il"] = "Indicare la data di arrivo della domanda cartacea, per esempio " + now.In(clock.Rome).Format("02/01/2006") + "."
 	case day.Format("2006-01-02") > now.In(clock.Rome).Format("2006-01-02"):
 		f["ricevuta_il"] = "La data di arrivo non può essere nel futuro."
 	case day.Format("2006-01-02") > until.Format("2006-01-02"):
@@ -543,7 +542,14 @@ func (s *Service) RegisterPaper(ctx context.Context, a identity.Actor, cf, recei
 	if err != nil {
 		return Submitted{}, err
 	}
-	if !slices.Contains(codes(ap.Offices), d.Office) {
+	switch {
+	case len(ap.Offices) == 0 && d.Domicile != nil:
+		// No office for the domicile typed (a province that does not
+		// exist): nobody to name, the address is what is wrong.
+		f["provincia"] = "Per il domicilio indicato non risulta un ufficio competente: controllare comune e sigla della provincia."
+	case len(ap.Offices) == 0:
+		f["ufficio"] = "Per la residenza del richiedente non risulta un ufficio competente: la domanda non si può registrare da questo ufficio."
+	case !slices.Contains(codes(ap.Offices), d.Office):
 		var names []string
 		for _, o := range ap.Offices {
 			names = append(names, o.Name)

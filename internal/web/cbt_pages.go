@@ -374,7 +374,7 @@ func cbtFieldErrors(err error, order []string) []FieldError {
 }
 
 // renderCBTScreen renders a screen with the registry data its draft's
-// address gives. Screens showing a person's data are audited (AUD-1).
+// address gives. Every screen is audited (AUD-1).
 func (s *Server) renderCBTScreen(w http.ResponseWriter, r *http.Request, status int, a identity.Actor, sv *cbtScreenView, errs []FieldError) {
 	ctx := r.Context()
 	lang := LangFrom(ctx)
@@ -453,13 +453,13 @@ func (s *Server) renderCBTScreen(w http.ResponseWriter, r *http.Request, status 
 			}
 		}
 	}
-	switch sv.Screen {
-	case "anagrafica", "precedenti", "requisiti", "riepilogo":
-		if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "person.read",
-			Subject: "person:" + ap.Person.FiscalCode, Detail: `{"page":"cure-termali/` + sv.Screen + `"}`}); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+	// Every screen reads the person's registry record and shows the
+	// draft, which holds health data (pathology, certificate): each
+	// showing is audited (AUD-1).
+	if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), ActingFor: a.ActingForID(), Channel: a.Channel, Action: "person.read",
+		Subject: "person:" + ap.Person.FiscalCode, Detail: `{"page":"cure-termali/` + sv.Screen + `"}`}); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	sv.form = s.form(w, r, v, "cbt:"+sv.Screen, errs)
 	v.Data = sv

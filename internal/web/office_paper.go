@@ -169,6 +169,10 @@ func (s *Server) officePaperPost(w http.ResponseWriter, r *http.Request) {
 		pv.Sv.Screen = screen
 		pageErrs = append(pageErrs, pv.Sv.apply(f)...)
 	}
+	// A domicile chosen but left empty is named, not taken for the
+	// residence: the address is tidied first, as the citizen's screen
+	// does before the same check.
+	pv.Sv.D.Domicile = pv.Sv.D.Domicile.Normalized()
 	if pv.Sv.OtherDomicile && pv.Sv.D.Domicile == nil {
 		pageErrs = append(pageErrs, FieldError{"indirizzo", "cbt.err.domicile"})
 	}
@@ -186,7 +190,9 @@ func (s *Server) officePaperPost(w http.ResponseWriter, r *http.Request) {
 	if day, err := time.ParseInLocation("02/01/2006", pv.Received, clock.Rome); err == nil {
 		received = day.Format("2006-01-02")
 	} else {
-		found["ricevuta_il"] = s.cat.T(lang, "paper.err.received")
+		// The example is today (the services' day): never a day in the
+		// future, which the registration refuses.
+		found["ricevuta_il"] = s.cat.T(lang, "paper.err.received.today", s.clock.Now().In(clock.Rome).Format("02/01/2006"))
 	}
 	for _, e := range pageErrs {
 		found[e.Field] = s.cat.T(lang, e.Message)
