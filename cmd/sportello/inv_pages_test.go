@@ -110,7 +110,7 @@ func TestInvPages_Flow(t *testing.T) {
 
 	// INV-7: Mario Rossi (born 1956) is told what applies over 65.
 	page, f = invPartForm(t, s, "richiesta")
-	if !strings.Contains(page, `id="eta"`) || !strings.Contains(page, "più di 65 anni") {
+	if !strings.Contains(page, `id="eta"`) || !strings.Contains(page, "65 anni o più") {
 		t.Error("the request part says nothing of what applies over 65")
 	}
 	f.Set("richiesta", "primo")
