@@ -208,6 +208,49 @@ type cbtStep struct {
 	Current bool
 }
 
+// stepHeader is what cbt-top shows above a step of an application's form:
+// the step indicator, the back link and the step's title. Both
+// applications' views embed it.
+type stepHeader struct {
+	Base      string // the steps' path
+	Label     string
+	Step      int
+	Nav       []cbtStep
+	Prev      string // the previous step (the menu for the first)
+	PrevLabel string
+	Expired   bool
+}
+
+// set fills the header for step current of steps, whose names are the
+// catalogue keys prefix+step; titleKey formats the page's title, and the
+// first step goes back to menu (named menuKey).
+func (h *stepHeader) set(v *View, steps []string, current, prefix, titleKey, menu, menuKey string) {
+	i := slices.Index(steps, current)
+	h.Step, h.Label = i+1, v.T(prefix+current)
+	v.Title = v.T(titleKey, h.Label, h.Step, len(steps))
+	h.Nav = nil
+	for j, st := range steps {
+		h.Nav = append(h.Nav, cbtStep{N: j + 1, Screen: st, Label: v.T(prefix + st), Current: j == i})
+	}
+	h.Prev, h.PrevLabel = menu, v.T(menuKey)
+	if i > 0 {
+		h.Prev, h.PrevLabel = h.Base+"/"+steps[i-1], h.Nav[i-1].Label
+	}
+}
+
+// domicileForm reads a form's domicile choice: whether another domicile
+// than the residence was chosen, the address as typed (kept also when the
+// residence is chosen), and the domicile the draft takes (nil for the
+// residence).
+func domicileForm(f url.Values) (bool, cbt.Address, *cbt.Address) {
+	typed := cbt.Address{Street: f.Get("indirizzo"), Postcode: f.Get("cap"), Comune: f.Get("comune"), Province: f.Get("provincia")}
+	if f.Get("domicilio") != "altro" {
+		return false, typed, nil
+	}
+	d := typed
+	return true, typed, &d
+}
+
 // cbtOption is a choice of a list, named in the page's language.
 type cbtOption struct{ Code, Name string }
 
@@ -229,17 +272,11 @@ type cbtProblem struct {
 // data, and what a screen needs besides.
 type cbtScreenView struct {
 	form
-	Base      string // the steps' path
-	Screen    string
-	Label     string
-	Step      int
-	Nav       []cbtStep
-	Prev      string // the previous screen (the menu for the first)
-	PrevLabel string
-	D         cbt.Draft
-	Ap        cbt.Applicant
-	Born      string
-	Expired   bool
+	stepHeader
+	Screen string
+	D      cbt.Draft
+	Ap     cbt.Applicant
+	Born   string
 	// Screen 2: the choice "different from the residence" and the address
 	// as typed, kept also when the residence is chosen.
 	OtherDomicile bool
@@ -259,7 +296,7 @@ type cbtScreenView struct {
 
 // newCBTScreenView prepares a screen showing the draft d.
 func newCBTScreenView(screen string, d cbt.Draft) *cbtScreenView {
-	sv := &cbtScreenView{Base: "/cure-termali/domanda", Screen: screen, D: d, OtherDomicile: d.Domicile != nil}
+	sv := &cbtScreenView{stepHeader: stepHeader{Base: "/cure-termali/domanda"}, Screen: screen, D: d, OtherDomicile: d.Domicile != nil}
 	if d.Domicile != nil {
 		sv.Domicile = *d.Domicile
 	}
@@ -280,13 +317,7 @@ func (sv *cbtScreenView) apply(f url.Values) []FieldError {
 	d := &sv.D
 	switch sv.Screen {
 	case "domicilio":
-		sv.OtherDomicile = f.Get("domicilio") == "altro"
-		sv.Domicile = cbt.Address{Street: f.Get("indirizzo"), Postcode: f.Get("cap"), Comune: f.Get("comune"), Province: f.Get("provincia")}
-		d.Domicile = nil
-		if sv.OtherDomicile {
-			addr := sv.Domicile
-			d.Domicile = &addr
-		}
+		sv.OtherDomicile, sv.Domicile, d.Domicile = domicileForm(f)
 	case "contatti":
 		d.Phone, d.Mobile, d.Email, d.Office = f.Get("telefono"), f.Get("cellulare"), f.Get("email"), f.Get("ufficio")
 	case "precedenti":
@@ -379,18 +410,8 @@ func (s *Server) renderCBTScreen(w http.ResponseWriter, r *http.Request, status 
 	ctx := r.Context()
 	lang := LangFrom(ctx)
 	v := s.view(r, "cbt.menu.title", nil)
-	i := cbtStepOf(sv.Screen)
-	sv.Step, sv.Label = i+1, v.T("cbt.screen."+sv.Screen)
-	v.Title = v.T("cbt.screen.title", sv.Label, sv.Step, len(cbt.Screens))
 	v.Crumbs = cbtCrumbs(v)
-	sv.Nav = nil
-	for j, sc := range cbt.Screens {
-		sv.Nav = append(sv.Nav, cbtStep{N: j + 1, Screen: sc, Label: v.T("cbt.screen." + sc), Current: j == i})
-	}
-	sv.Prev, sv.PrevLabel = "/cure-termali", v.T("cbt.menu.title")
-	if i > 0 {
-		sv.Prev, sv.PrevLabel = cbtScreenURL(cbt.Screens[i-1]), sv.Nav[i-1].Label
-	}
+	sv.set(v, cbt.Screens, sv.Screen, "cbt.screen.", "cbt.screen.title", "/cure-termali", "cbt.menu.title")
 	ap, err := s.apps.Context(ctx, a, sv.D.Domicile)
 	if err != nil {
 		s.cbtError(w, r, err)

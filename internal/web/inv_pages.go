@@ -123,17 +123,11 @@ func (s *Server) invMenu(w http.ResponseWriter, r *http.Request) {
 // invPartView is every part's data.
 type invPartView struct {
 	form
-	Base      string // the steps' path
-	Part      string
-	Label     string
-	Step      int
-	Nav       []cbtStep
-	Prev      string
-	PrevLabel string
-	D         inv.Draft
-	Ap        inv.Applicant
-	Born      string
-	Expired   bool
+	stepHeader
+	Part string
+	D    inv.Draft
+	Ap   inv.Applicant
+	Born string
 	// As typed, also when not applied to the draft.
 	OtherDomicile bool
 	Domicile      inv.Address
@@ -154,7 +148,7 @@ type invPartView struct {
 }
 
 func newInvPartView(part string, d inv.Draft) *invPartView {
-	pv := &invPartView{Base: invBase + "/domanda", Part: part, D: d, OtherDomicile: d.Domicile != nil}
+	pv := &invPartView{stepHeader: stepHeader{Base: invBase + "/domanda"}, Part: part, D: d, OtherDomicile: d.Domicile != nil}
 	if d.Domicile != nil {
 		pv.Domicile = *d.Domicile
 	}
@@ -186,15 +180,9 @@ func (pv *invPartView) apply(f url.Values) []FieldError {
 			d.Guardian = &g
 		}
 	case "recapiti":
-		pv.OtherDomicile = f.Get("domicilio") == "altro"
-		pv.Domicile = inv.Address{Street: f.Get("indirizzo"), Postcode: f.Get("cap"), Comune: f.Get("comune"), Province: f.Get("provincia")}
-		d.Domicile = nil
-		if pv.OtherDomicile {
-			a := pv.Domicile
-			d.Domicile = &a
-			if strings.TrimSpace(a.Street+a.Postcode+a.Comune+a.Province) == "" {
-				errs = append(errs, FieldError{"indirizzo", "inv.err.domicile"})
-			}
+		pv.OtherDomicile, pv.Domicile, d.Domicile = domicileForm(f)
+		if pv.OtherDomicile && d.Domicile.Normalized() == nil {
+			errs = append(errs, FieldError{"indirizzo", "inv.err.domicile"})
 		}
 		d.Email, d.Phone = f.Get("email"), f.Get("telefono")
 	case "richiesta":
@@ -232,18 +220,8 @@ func (pv *invPartView) apply(f url.Values) []FieldError {
 func (s *Server) renderInvPart(w http.ResponseWriter, r *http.Request, status int, a identity.Actor, pv *invPartView, errs []FieldError) {
 	ctx := r.Context()
 	v := s.view(r, "inv.menu.title", nil)
-	i := slices.Index(inv.Parts, pv.Part)
-	pv.Step, pv.Label = i+1, v.T("inv.part."+pv.Part)
-	v.Title = v.T("inv.part.title", pv.Label, pv.Step, len(inv.Parts))
 	v.Crumbs = invCrumbs(v)
-	pv.Nav = nil
-	for j, p := range inv.Parts {
-		pv.Nav = append(pv.Nav, cbtStep{N: j + 1, Screen: p, Label: v.T("inv.part." + p), Current: j == i})
-	}
-	pv.Prev, pv.PrevLabel = invBase, v.T("inv.menu.title")
-	if i > 0 {
-		pv.Prev, pv.PrevLabel = invPartURL(inv.Parts[i-1]), pv.Nav[i-1].Label
-	}
+	pv.set(v, inv.Parts, pv.Part, "inv.part.", "inv.part.title", invBase, "inv.menu.title")
 	ap, err := s.invs.Context(ctx, a, pv.D.Domicile)
 	if err != nil {
 		s.cbtError(w, r, err)
