@@ -105,6 +105,7 @@ func (s *Service) SlotList(ctx context.Context, a identity.Actor, slotID int64) 
 		return sl, nil, err
 	}
 	var out []Attendee
+	var reads []audit.Entry
 	for _, v := range vs {
 		app, err := s.db.ApplicationByNumber(ctx, v.Application)
 		if err != nil {
@@ -118,8 +119,12 @@ func (s *Service) SlotList(ctx context.Context, a identity.Actor, slotID int64) 
 			p.FiscalCode = app.Applicant
 		}
 		out = append(out, Attendee{Visit: v, Person: p, Domus: app.Domus})
-		if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "application.read", Subject: "person:" + app.Applicant,
-			Detail: mustJSON(map[string]string{"domanda": app.Number, "seduta": fmt.Sprint(slotID)})}); err != nil {
+		reads = append(reads, audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "application.read", Subject: "person:" + app.Applicant,
+			Detail: mustJSON(map[string]string{"domanda": app.Number, "seduta": fmt.Sprint(slotID)})})
+	}
+	// One write for the whole list, not one a person.
+	if len(reads) > 0 {
+		if err := s.db.Audit(ctx, reads...); err != nil {
 			return sl, nil, err
 		}
 	}
