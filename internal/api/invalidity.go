@@ -175,22 +175,6 @@ func (a *API) invDraftOut(d inv.Draft, ap inv.Applicant) InvDraft {
 	return InvDraft{Content: invContentOut(d), Complete: len(problems) == 0, Problems: problems}
 }
 
-// invInProgress returns the applicant's civil-invalidity application in
-// progress (submitted or visited), if any: while there is one, no other
-// can be sent.
-func (a *API) invInProgress(ctx context.Context, cf string) (store.Application, bool, error) {
-	apps, _, err := a.db.FindApplications(ctx, store.ApplicationFilter{Applicant: cf, Kind: inv.Kind, Limit: 20})
-	if err != nil {
-		return store.Application{}, false, err
-	}
-	for _, app := range apps {
-		if app.State == store.AppSubmitted || app.State == store.AppVisited {
-			return app, true, nil
-		}
-	}
-	return store.Application{}, false, nil
-}
-
 func inProgress(app store.Application) *problem {
 	return &problem{status: http.StatusConflict, detail: msgInvInProgress.format(app.Number)}
 }
@@ -279,7 +263,7 @@ func (a *API) getInvApplicant(ctx context.Context, in *InvApplicantParam) (*invA
 	if d.Domicile != nil {
 		out.ProposedFor = "domicilio"
 	}
-	app, found, err := a.invInProgress(ctx, actor.ActingFor)
+	app, found, err := a.db.InvalidityInProgress(ctx, actor.ActingFor)
 	if err != nil {
 		return nil, a.fail(ctx, err)
 	}
@@ -346,7 +330,7 @@ func (a *API) putInvDraft(ctx context.Context, in *putInvDraftInput) (*putInvDra
 	if err != nil {
 		return nil, a.fail(ctx, err)
 	}
-	if app, found, err := a.invInProgress(ctx, actor.ActingFor); err != nil {
+	if app, found, err := a.db.InvalidityInProgress(ctx, actor.ActingFor); err != nil {
 		return nil, a.fail(ctx, err)
 	} else if found {
 		return nil, inProgress(app)
@@ -411,7 +395,7 @@ func (a *API) submitInv(ctx context.Context, in *submitInvInput) (*submittedInvO
 	// write; their refusal is returned from inside once, so a retry of a
 	// request that already succeeded still gets the stored answer.
 	early := func() error {
-		if app, found, err := a.invInProgress(ctx, cf); err != nil {
+		if app, found, err := a.db.InvalidityInProgress(ctx, cf); err != nil {
 			return err
 		} else if found {
 			return inProgress(app)

@@ -138,6 +138,21 @@ func (db *DB) ApplicationByNumber(ctx context.Context, number string) (Applicati
 	return a, nil
 }
 
+// InvalidityInProgress returns the person's civil-invalidity application
+// in progress (submitted or visited), if any: at most one (the unique
+// index of migration 0017, and SubmitApplication's check).
+func (db *DB) InvalidityInProgress(ctx context.Context, cf string) (Application, bool, error) {
+	a, err := scanApplication(db.read.QueryRowContext(ctx, db.d.q(`SELECT `+appCols+` FROM applications
+		WHERE kind = ? AND applicant_cf = ? AND state IN (?, ?)`), KindInvalidity, cf, AppSubmitted, AppVisited))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Application{}, false, nil
+	}
+	if err != nil {
+		return Application{}, false, fmt.Errorf("store: application in progress: %w", err)
+	}
+	return a, true, nil
+}
+
 // ApplicationFilter selects applications: a person's ("Le mie domande")
 // or an office's queue ("Domande da istruire").
 type ApplicationFilter struct {

@@ -77,16 +77,11 @@ func (s *Server) invApplicant(w http.ResponseWriter, r *http.Request) (identity.
 
 // invInProgress finds the person's application in progress, if any.
 func (s *Server) invInProgress(r *http.Request, cf string) (*store.Application, error) {
-	apps, _, err := s.db.FindApplications(r.Context(), store.ApplicationFilter{Applicant: cf, Kind: inv.Kind, Limit: 20})
-	if err != nil {
+	app, found, err := s.db.InvalidityInProgress(r.Context(), cf)
+	if !found || err != nil {
 		return nil, err
 	}
-	for _, app := range apps {
-		if app.State == store.AppSubmitted || app.State == store.AppVisited {
-			return &app, nil
-		}
-	}
-	return nil, nil
+	return &app, nil
 }
 
 type invMenuView struct {
