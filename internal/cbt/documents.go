@@ -14,6 +14,7 @@ import (
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/certificate"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/history"
 	"github.com/sportello/sportello/internal/identity"
@@ -193,13 +194,6 @@ func (s *Service) officeName(code string) string {
 	return code
 }
 
-func dayIT(iso string) string {
-	if t, err := time.Parse("2006-01-02", iso); err == nil {
-		return t.Format("02/01/2006")
-	}
-	return iso
-}
-
 // operatorLine names who sent the application for the applicant.
 func operatorLine(op *Operator) string {
 	v := op.Name
@@ -220,7 +214,7 @@ func (s *Service) layout(f Filed, doc string) pdf.ApplicationDoc {
 		Annulled: f.State == store.AppAnnulled, AnnulledAt: f.AnnulledAt}
 	channel := ChannelLabel(f.Channel, f.Intermediary)
 	if r.Paper != nil {
-		channel += ", ricevuta il " + dayIT(r.Paper.Received)
+		channel += ", ricevuta il " + clock.Day(r.Paper.Received)
 	}
 	cure := d.Cure
 	if c, ok := refdata.FindCure(d.Cure); ok {
@@ -290,7 +284,7 @@ func (s *Service) layout(f Filed, doc string) pdf.ApplicationDoc {
 		{Title: "1. Dati anagrafici", Lines: []pdf.Line{
 			{Label: "Cognome e nome", Value: p.FamilyName + " " + p.GivenName},
 			{Label: "Codice fiscale", Value: p.FiscalCode},
-			{Label: "Data e luogo di nascita", Value: dayIT(p.BirthDate) + ", " + p.BirthPlace},
+			{Label: "Data e luogo di nascita", Value: clock.Day(p.BirthDate) + ", " + p.BirthPlace},
 			{Label: "Sesso", Value: p.Sex},
 			{Label: "Residenza", Value: p.Address + ", " + p.Postcode + " " + p.Municipality + " (" + p.Province + ")"},
 		}},

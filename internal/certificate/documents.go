@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sportello/sportello/internal/apperr"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/doctoken"
 	"github.com/sportello/sportello/internal/doctor"
 	"github.com/sportello/sportello/internal/identity"
@@ -91,13 +92,6 @@ func PathologyName(p refdata.Pathology) string {
 	return string(p)
 }
 
-func dateOnly(iso string) string {
-	if t, err := time.Parse("2006-01-02", iso); err == nil {
-		return t.Format("02/01/2006")
-	}
-	return iso
-}
-
 func yesNo(b bool) string {
 	if b {
 		return "Sì"
@@ -128,7 +122,7 @@ func pdfDoc(c Sent) pdf.CertificateDoc {
 	d.Patient = []pdf.Line{
 		{Label: "Nome e cognome", Value: pt.GivenName + " " + pt.FamilyName},
 		{Label: "Codice fiscale", Value: pt.FiscalCode},
-		{Label: "Data e luogo di nascita", Value: dateOnly(pt.BirthDate) + ", " + pt.BirthPlace},
+		{Label: "Data e luogo di nascita", Value: clock.Day(pt.BirthDate) + ", " + pt.BirthPlace},
 		{Label: "Sesso", Value: pt.Sex},
 		{Label: "Residenza", Value: strings.TrimSpace(pt.Address + ", " + pt.Postcode + " " + pt.Municipality + " " + provinceOf(pt.Province))},
 	}

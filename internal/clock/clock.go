@@ -69,3 +69,12 @@ func YearInRome(t time.Time) int { return t.In(Rome).Year() }
 // Stamp normalises an instant for storage: UTC at microsecond precision,
 // which both engines keep exactly, so values round-trip and compare equal.
 func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// Day writes a calendar date of the registries and records (YYYY-MM-DD)
+// as Italians read it, dd/mm/yyyy; anything else is returned unchanged.
+func Day(iso string) string {
+	if t, err := time.Parse("2006-01-02", iso); err == nil {
+		return t.Format("02/01/2006")
+	}
+	return iso
+}

@@ -102,7 +102,7 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 		{Label: "Ufficio", Value: s.officeName(f.Office)},
 		{Label: "Richiedente", Value: p.GivenName + " " + p.FamilyName},
 		{Label: "Codice fiscale", Value: p.FiscalCode},
-		{Label: "Data di nascita", Value: dayIT(p.BirthDate) + ", " + p.BirthPlace},
+		{Label: "Data di nascita", Value: clock.Day(p.BirthDate) + ", " + p.BirthPlace},
 		{Label: "Residenza", Value: p.Address + ", " + p.Postcode + " " + p.Municipality + " (" + p.Province + ")"},
 		{Label: "Tipo di domanda", Value: RequestLabels[d.Request]},
 		{Label: "Accertamenti richiesti", Value: AssessmentList(d.Assessments)},
@@ -117,7 +117,7 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 	if NeedsCertificate(d.Request) {
 		out.Summary = append(out.Summary, pdf.Line{Label: "Certificato medico n.", Value: d.Certificate})
 	} else if rp := d.Report; rp != nil {
-		out.Summary = append(out.Summary, pdf.Line{Label: "Verbale precedente", Value: rp.Number + " del " + dayIT(rp.Date) + ", " + rp.Body})
+		out.Summary = append(out.Summary, pdf.Line{Label: "Verbale precedente", Value: rp.Number + " del " + clock.Day(rp.Date) + ", " + rp.Body})
 	}
 	visit := pdf.Section{Title: "Visita medica"}
 	switch v := f.CurrentVisit(); {
@@ -128,7 +128,7 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 		visit.Lines = []pdf.Line{{Label: "Data e luogo della visita", Value: VisitLine(*v)}}
 		visit.Paragraphs = []string{"Porti alla visita un documento di identità e la documentazione sanitaria. " +
 			"Se ha un impedimento può cambiare la data una sola volta, nei servizi online o tramite il patronato, fino a " +
-			itoa(s.opt.Agenda.ChangeUntilDays) + " giorni prima della visita. Se è assente sarà convocato di nuovo; " +
+			strconv.Itoa(s.opt.Agenda.ChangeUntilDays) + " giorni prima della visita. Se è assente sarà convocato di nuovo; " +
 			"l'assenza anche alla seconda convocazione vale come rinuncia alla domanda."}
 	default:
 		visit.Paragraphs = []string{"L'agenda dell'azienda sanitaria non ha ancora una data disponibile: riceverà la convocazione " +
@@ -152,15 +152,6 @@ func (s *Service) receiptDoc(f Filed) pdf.ApplicationDoc {
 		}
 	}
 	return out
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func dayIT(iso string) string {
-	if t, err := time.Parse("2006-01-02", iso); err == nil {
-		return t.Format("02/01/2006")
-	}
-	return iso
 }
 
 // read is Application without the audit entry (the caller audits).

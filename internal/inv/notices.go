@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/sportello/sportello/internal/doctoken"
@@ -67,7 +68,7 @@ func (s *Service) notice(ctx context.Context, tx *store.Tx, app store.Applicatio
 		body = append(body, "Porti un documento di identità, la tessera sanitaria e la documentazione sanitaria in Suo possesso.")
 		if summons == 1 {
 			body = append(body, "Se ha un impedimento può cambiare la data una sola volta, nei servizi online alla voce «Le mie domande» o tramite il patronato, fino a "+
-				itoa(s.opt.Agenda.ChangeUntilDays)+" giorni prima della visita.")
+				strconv.Itoa(s.opt.Agenda.ChangeUntilDays)+" giorni prima della visita.")
 			body = append(body, "Se è assente sarà convocato una seconda volta; l'assenza anche alla seconda convocazione vale come rinuncia alla domanda.")
 		} else {
 			body = append(body, "È la seconda convocazione, dopo l'assenza alla prima: se è assente anche a questa visita la domanda sarà considerata rinunciata e perderà efficacia.")

@@ -165,7 +165,7 @@ func (s *Server) renderASLSlot(w http.ResponseWriter, r *http.Request, status in
 	}
 	sv := &aslSlotView{Slot: sl, When: slotWhen(sl.StartsAt), Started: !sl.StartsAt.After(s.clock.Now())}
 	for _, p := range people {
-		sv.Attendees = append(sv.Attendees, aslAttendee{Attendee: p, Born: dayOf(p.Person.BirthDate)})
+		sv.Attendees = append(sv.Attendees, aslAttendee{Attendee: p, Born: clock.Day(p.Person.BirthDate)})
 	}
 	v := s.view(r, "asl.slot.title", sv)
 	v.Title = v.T("asl.slot.title", sv.When)

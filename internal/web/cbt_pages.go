@@ -15,6 +15,7 @@ import (
 	"github.com/sportello/sportello/internal/apperr"
 	"github.com/sportello/sportello/internal/audit"
 	"github.com/sportello/sportello/internal/cbt"
+	"github.com/sportello/sportello/internal/clock"
 	"github.com/sportello/sportello/internal/i18n"
 	"github.com/sportello/sportello/internal/identity"
 	"github.com/sportello/sportello/internal/refdata"
@@ -388,15 +389,6 @@ func cbtPathologies(lang i18n.Lang) []cbtPathology {
 	return out
 }
 
-// dayOf formats a registry date (YYYY-MM-DD) as dd/mm/yyyy.
-func dayOf(s string) string {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return s
-	}
-	return t.Format("02/01/2006")
-}
-
 // cbtFieldErrors turns the service's field problems into the page's, in
 // page order.
 func cbtFieldErrors(err error, order []string) []FieldError {
@@ -417,7 +409,7 @@ func (s *Server) renderCBTScreen(w http.ResponseWriter, r *http.Request, status 
 		s.cbtError(w, r, err)
 		return
 	}
-	sv.Ap, sv.Born = ap, dayOf(ap.Person.BirthDate)
+	sv.Ap, sv.Born = ap, clock.Day(ap.Person.BirthDate)
 	switch sv.Screen {
 	case "domanda":
 		sv.Pathologies = cbtPathologies(lang)

@@ -152,7 +152,7 @@ func newInvPartView(part string, d inv.Draft) *invPartView {
 	}
 	if d.Report != nil {
 		pv.Report = *d.Report
-		pv.ReportDate = dayOf(d.Report.Date)
+		pv.ReportDate = clock.Day(d.Report.Date)
 		if d.Report.Percent != 0 {
 			pv.Percent = strconv.Itoa(d.Report.Percent)
 		}
@@ -222,7 +222,7 @@ func (s *Server) renderInvPart(w http.ResponseWriter, r *http.Request, status in
 		s.cbtError(w, r, err)
 		return
 	}
-	pv.Ap, pv.Born = ap, dayOf(ap.Person.BirthDate)
+	pv.Ap, pv.Born = ap, clock.Day(ap.Person.BirthDate)
 	for _, q := range inv.Requests {
 		pv.Requests = append(pv.Requests, cbtOption{Code: q, Name: v.T("inv.request." + q)})
 	}

@@ -133,7 +133,7 @@ func (s *Server) renderPaper(w http.ResponseWriter, r *http.Request, status int,
 			s.cbtError(w, r, err)
 			return
 		default:
-			pv.Ap, pv.Born, pv.Pathologies = ap, dayOf(ap.Person.BirthDate), cbtPathologies(v.Lang)
+			pv.Ap, pv.Born, pv.Pathologies = ap, clock.Day(ap.Person.BirthDate), cbtPathologies(v.Lang)
 			if err := s.db.Audit(ctx, audit.Entry{Actor: a.ID(), Channel: a.Channel, Action: "person.read",
 				Subject: "person:" + pv.CF, Detail: `{"page":"ufficio/domande/cartacea"}`}); err != nil {
 				s.serverError(w, r, err)

@@ -127,7 +127,7 @@ func (s *Server) AssetsBuilt() bool { return s.assets.Built }
 var funcs = template.FuncMap{
 	"date":     i18n.Date,
 	"datetime": i18n.DateTime,
-	"day":      dayOf, // a registry date, YYYY-MM-DD, as dd/mm/yyyy
+	"day":      clock.Day, // a registry date, YYYY-MM-DD, as dd/mm/yyyy
 	"inc":      func(i int) int { return i + 1 },
 	"list":     func(s ...string) []string { return s },
 	"dict": func(kv ...any) map[string]any {
